@@ -1,0 +1,133 @@
+# latlab -- build, test and demo.
+#
+#   make            build build/latlab-server and build/latlab-client
+#   make test       install what is missing, build, run every test; last line "N passed, N failed"
+#   make asan       the same tests under -fsanitize=address,undefined (build/asan/)
+#   make check      clang-format and cppcheck
+#   make demo       start the server, run `latlab-client compare` on the lecture's batch, stop
+#   make bench      benchmarks against nginx, wrk and httpbin (bench/)
+#   make install    PREFIX=/usr/local: programs and man pages
+#
+# Variants: make SANITIZE=1 BUILD=build/asan;  make V=1 shows full command lines.
+
+VERSION   := 0.1.0
+BUILD     ?= build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wpointer-arith -Werror
+CSTD      := -std=c11 -D_GNU_SOURCE
+OPT       ?= -O2 -g
+ifeq ($(SANITIZE),1)
+OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN     := -fsanitize=address,undefined
+endif
+
+PKGS      := libmicrohttpd libcurl libevent libevent_pthreads inih jansson
+# pkg-config is only asked when it is there; `make` on a bare machine first runs deps.sh
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_CFLAGS = $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -DLATLAB_VERSION='"$(VERSION)"' -Icommon -MMD -MP \
+             $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+ifneq ($(V),1)
+Q := @
+qecho = @printf '  %-6s %s\n' $(1) $(2)
+else
+qecho = @:
+endif
+
+COMMON_SRC := $(sort $(wildcard common/*.c))
+SERVER_SRC := $(sort $(wildcard server/*.c))
+CLIENT_SRC := $(sort $(wildcard client/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# server and client objects except their main(), so unit tests can link them
+SERVER_LIB_OBJ := $(filter-out %/main.o,$(SERVER_OBJ))
+CLIENT_LIB_OBJ := $(filter-out %/main.o,$(CLIENT_OBJ))
+
+.SECONDARY:
+.PHONY: all programs deps test-deps test unit asan check demo bench install clean
+
+all: deps
+	$(Q)$(MAKE) --no-print-directory programs
+
+programs: $(BUILD)/latlab-server $(BUILD)/latlab-client
+
+# Installing what is missing: scripts/deps.sh does nothing (and runs no apt-get) when all is there.
+deps:
+	$(Q)sh scripts/deps.sh --build
+test-deps:
+	$(Q)sh scripts/deps.sh --test
+
+$(BUILD)/obj/%.o: %.c
+	$(call qecho,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_OBJ)
+	$(call qecho,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/latlab-server: $(SERVER_OBJ) $(BUILD)/libcommon.a
+	$(call qecho,LINK,$@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/latlab-client: $(CLIENT_OBJ) $(BUILD)/libcommon.a
+	$(call qecho,LINK,$@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# A unit test links common/ plus the server's and client's non-main objects.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(CLIENT_LIB_OBJ) $(BUILD)/libcommon.a
+	$(call qecho,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+unit: $(UNIT_BIN)
+
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory programs unit
+	$(Q)sh tests/run.sh $(BUILD)
+
+asan: test-deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 programs unit
+	$(Q)ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    LATLAB_SANITIZED=1 sh tests/run.sh build/asan
+
+FORMAT_SRC = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.[ch])
+check: test-deps
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRC)
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -Icommon common server client
+	@echo "check: clang-format and cppcheck clean"
+
+demo: test-deps
+	$(Q)$(MAKE) --no-print-directory programs
+	$(Q)sh scripts/demo.sh $(BUILD)
+
+bench:
+	$(Q)sh scripts/deps.sh --bench
+	$(Q)$(MAKE) --no-print-directory programs
+	$(Q)sh bench/run.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/latlab-server $(BUILD)/latlab-client $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 man/latlab-server.1 man/latlab-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,40 @@
+/* units.h -- parse and format durations, sizes and plain numbers from untrusted text.
+ *
+ * Every parser takes a NUL-terminated string, writes the value only on success and returns
+ * 0, or -EINVAL / -ERANGE and (when err is not NULL) a one-line message naming the accepted
+ * forms. Nothing here allocates. */
+#ifndef LATLAB_UNITS_H
+#define LATLAB_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Accepted duration forms, for error messages and usage text. */
+#define UNITS_DURATION_FORMS                                                                       \
+	"a number with a unit us, ms, s or m (e.g. 150us, 250ms, 1.5s, 2m), or 0"
+#define UNITS_SIZE_FORMS                                                                           \
+	"bytes (e.g. 512) or a number with a unit B, KB, KiB, MB, MiB, GB, GiB (e.g. 28KiB, 1MB)"
+
+/* Parses a duration like "250ms", "1.5s", "2m", "150us" (or "0") into microseconds.
+ * Rejects empty, negative, NaN/inf, overflowing (> UINT64_MAX us), trailing garbage and
+ * unknown units. A fractional value is rounded to the nearest microsecond. */
+int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen);
+
+/* Parses a size like "512", "28KiB", "1MB" (KB = 1000, KiB = 1024) into bytes. */
+int units_parse_size(const char *s, uint64_t *out_bytes, char *err, size_t errlen);
+
+/* Parses a decimal integer in [min, max] with no sign, space or trailing text. */
+int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
+                    size_t errlen);
+
+/* Parses a finite decimal number in [min, max] with no trailing text. */
+int units_parse_double(const char *s, double min, double max, double *out, char *err,
+                       size_t errlen);
+
+/* Formats microseconds for a human: "150us", "250ms", "1.50s", "2m05s". Returns buf. */
+char *units_format_duration(uint64_t us, char *buf, size_t len);
+
+/* Formats bytes for a human: "512B", "28.0KiB", "1.00MiB". Returns buf. */
+char *units_format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif
