@@ -1,0 +1,88 @@
+/* batch.h -- what every client mode shares: the batch to run and the record of each request.
+ *
+ * A mode (sequential.c, threads.c, processes.c, async.c) takes a const struct batch and
+ * fills a struct run: one struct req_result per request, in batch order (results[i] is
+ * request i), plus the wall time and the client's own cost. Reports (summary, JSON, CSV,
+ * timeline) read a finished struct run and never change it. */
+#ifndef LATLAB_BATCH_H
+#define LATLAB_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC, MODE_COMPARE };
+
+/* Error classes, as counted in the summary and JSON "errors" object. */
+enum err_class {
+	ERR_NONE = 0,
+	ERR_CONNECT, /* refused, unreachable, DNS failure */
+	ERR_TIMEOUT, /* --timeout expired */
+	ERR_HTTP,    /* a response with status >= 400 */
+	ERR_OTHER,   /* reset, garbage, empty reply, worker died, ... */
+	ERR_NCLASSES
+};
+
+/* One request's record. Times are microseconds relative to the batch start (CLOCK_MONOTONIC). */
+struct req_result {
+	uint32_t index;     /* position in the batch; also sent as X-Latlab-Seq */
+	uint32_t url_index; /* which of batch->urls */
+	pid_t pid;          /* process that ran it */
+	pid_t tid;          /* kernel thread id that ran it (gettid) */
+	uint32_t worker;    /* lane: thread or process number; 0 in sequential and async */
+	uint64_t start_us;
+	uint64_t end_us;
+	int status;       /* HTTP status, 0 when no response */
+	uint64_t bytes;   /* body bytes received */
+	int64_t delay_us; /* X-Latlab-Delay-Us, -1 when the server sent none */
+	enum err_class err;
+	char errmsg[96]; /* short reason when err != ERR_NONE, else "" */
+};
+
+/* CPU-bound work per response (the GIL lesson). */
+struct work {
+	uint64_t cpu_us; /* 0: none */
+	int gil;         /* threads take one global lock around the work */
+};
+
+struct batch {
+	const char *const *urls; /* the distinct URLs, not owned */
+	size_t nurls;
+	size_t n;             /* requests: URLs cycled (repeat K gives n = K * nurls) */
+	unsigned concurrency; /* workers or in-flight cap; 0 means all (async only) */
+	uint64_t timeout_us;  /* per request; 0: none */
+	struct work work;
+	int trace; /* print "PID process | TID url : URL" as each request starts */
+};
+
+/* The URL of request i. */
+static inline const char *batch_url(const struct batch *b, size_t i)
+{
+	return b->urls[i % b->nurls];
+}
+
+struct run {
+	enum mode mode;
+	unsigned concurrency; /* effective: 1 for sequential, n for async "all" */
+	size_t n;
+	struct req_result *results; /* n records, owned by the run; free with run_free */
+	uint64_t wall_us;
+	/* the client's own cost during the run (getrusage deltas, children included for
+	 * processes) */
+	uint64_t cpu_user_us;
+	uint64_t cpu_sys_us;
+	uint64_t ctx_voluntary;
+	uint64_t ctx_involuntary;
+	uint64_t maxrss_kib;
+};
+
+/* Allocates a run of n zeroed records (delay_us = -1); NULL when out of memory. */
+struct run *run_new(enum mode mode, size_t n);
+void run_free(struct run *r);
+
+/* The signature every mode shares: runs the batch, fills *out, returns 0, or a negative
+ * errno when the run itself could not happen (per-request failures are recorded, not
+ * returned). */
+typedef int (*mode_fn)(const struct batch *b, struct run *out);
+
+#endif
