@@ -83,6 +83,11 @@ void run_free(struct run *r);
 /* The signature every mode shares: runs the batch, fills *out, returns 0, or a negative
  * errno when the run itself could not happen (per-request failures are recorded, not
  * returned). */
+/* The ideal wall time from the injected delays: their sum at concurrency 1, else the makespan
+ * of the batch in order on `concurrency` workers (each request goes to the worker free
+ * first). Returns 0, or -ENODATA when any request has no known delay (ideal unknown). */
+int run_ideal_us(const struct run *r, uint64_t *out);
+
 typedef int (*mode_fn)(const struct batch *b, struct run *out);
 
 #endif
