@@ -1,0 +1,117 @@
+#!/bin/sh
+# demo.sh -- the lecture's batch in every mode against a fresh latlab-server, then clean up.
+#
+# Usage: scripts/demo.sh [BUILD_DIR]      (make demo runs it after building)
+# Starts BUILD_DIR/latlab-server on a free loopback port, runs
+# `latlab-client compare --repeat 50` on /naver and /google (the lecture's `urls * 50`),
+# prints the comparison table, writes BUILD_DIR/demo-timeline.svg, and stops the server.
+# No process is left behind, whether the demo ends, fails or is interrupted.
+# Environment: LATLAB_TIME_SCALE (default 1.0) is passed to the server as --time-scale;
+# 0.1 runs the demo ten times faster with the same shape.
+set -eu
+
+build=${1:-build}
+scale=${LATLAB_TIME_SCALE:-1.0}
+server=$build/latlab-server
+client=$build/latlab-client
+svg=$build/demo-timeline.svg
+start_timeout=${LATLAB_DEMO_START_TIMEOUT:-10} # seconds to wait for the port file
+stop_timeout=20                                 # seconds for a graceful stop before SIGKILL
+
+for bin in "$server" "$client"; do
+	if [ ! -x "$bin" ]; then
+		echo "demo.sh: $bin not found; run make first" >&2
+		exit 2
+	fi
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/latlab-demo.XXXXXX")
+server_pid=""
+
+# alive PID: the process exists and is not a zombie waiting to be reaped
+alive() {
+	kill -0 "$1" 2>/dev/null || return 1
+	case $(cut -d')' -f2 "/proc/$1/stat" 2>/dev/null) in
+	" Z"*) return 1 ;;
+	esac
+	return 0
+}
+
+# stop_server: SIGTERM, then wait at most $stop_timeout s (a watchdog sends SIGKILL after that)
+stop_server() {
+	[ -n "$server_pid" ] || return 0
+	pid=$server_pid
+	server_pid=""
+	kill -TERM "$pid" 2>/dev/null || true
+	(
+		i=0
+		while [ "$i" -lt $((stop_timeout * 10)) ]; do
+			alive "$pid" || exit 0
+			sleep 0.1
+			i=$((i + 1))
+		done
+		echo "demo.sh: latlab-server (pid $pid) did not stop within ${stop_timeout}s; killing it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	) &
+	watchdog=$!
+	status=0
+	wait "$pid" || status=$?
+	kill "$watchdog" 2>/dev/null || true
+	wait "$watchdog" 2>/dev/null || true
+	return "$status"
+}
+
+cleanup() {
+	stop_server || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+"$server" --port 0 --port-file "$tmp/port" --time-scale "$scale" --quiet \
+	>"$tmp/server.log" 2>&1 &
+server_pid=$!
+
+# wait (bounded) for the port file, which the server writes once it is listening
+port=""
+i=0
+while [ "$i" -lt $((start_timeout * 20)) ]; do
+	if ! alive "$server_pid"; then
+		echo "demo.sh: latlab-server exited at start:" >&2
+		sed 's/^/  /' "$tmp/server.log" >&2
+		exit 1
+	fi
+	if [ -s "$tmp/port" ]; then
+		port=$(cat "$tmp/port")
+		[ -n "$port" ] && break
+	fi
+	sleep 0.05
+	i=$((i + 1))
+done
+if [ -z "$port" ]; then
+	echo "demo.sh: latlab-server wrote no port file within ${start_timeout}s" >&2
+	exit 1
+fi
+
+url=http://127.0.0.1:$port
+echo "latlab demo: latlab-server (pid $server_pid) on $url, time scale $scale"
+echo "batch: [$url/naver, $url/google] * 50 = 100 requests, in every mode"
+echo
+status=0
+"$client" compare --repeat 50 --timeline "$svg" "$url/naver" "$url/google" || status=$?
+echo
+if [ -s "$svg" ]; then
+	echo "timeline: $svg"
+else
+	echo "demo.sh: no timeline written to $svg" >&2
+	[ "$status" -ne 0 ] || status=1
+fi
+server_status=0
+stop_server || server_status=$?
+if [ "$server_status" -ne 0 ]; then
+	echo "demo.sh: latlab-server exited with status $server_status" >&2
+	[ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
