@@ -23,67 +23,96 @@ static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 	return code;
 }
 
-/* Reads the leading unsigned decimal number ("12", "1.5", ".5") of s without strtod's
- * surprises (no sign, hex, inf, nan, exponent or leading space). Returns the number of
- * characters used, 0 when there is no number. */
-static size_t scan_decimal(const char *s, double *out)
+/* An unsigned decimal number split into an exact integer part and a fraction in [0, 1). */
+struct decimal {
+	uint64_t ip;      /* integer part, exact unless ip_over */
+	int ip_over;      /* the integer part is >= 2^64 */
+	double ip_approx; /* the integer part as a double (inf for absurdly long strings) */
+	double frac;      /* fractional part */
+};
+
+/* Reads the leading unsigned decimal number ("12", "1.5", ".5", "5.") of s without strtod's
+ * surprises (no sign, hex, inf, nan, exponent, locale or leading space). Returns the number
+ * of characters used, 0 when there is no number. */
+static size_t scan_decimal(const char *s, struct decimal *d)
 {
 	size_t i = 0, digits = 0;
-	double v = 0.0, scale = 1.0;
+	uint64_t fnum = 0;
+	int fdigits = 0, fzeros = 0;
 
+	d->ip = 0;
+	d->ip_over = 0;
+	d->ip_approx = 0.0;
+	d->frac = 0.0;
 	while (s[i] >= '0' && s[i] <= '9') {
-		v = v * 10.0 + (s[i] - '0');
+		unsigned dig = (unsigned)(s[i] - '0');
+		if (!d->ip_over && d->ip > (UINT64_MAX - dig) / 10)
+			d->ip_over = 1;
+		if (!d->ip_over)
+			d->ip = d->ip * 10 + dig;
+		d->ip_approx = d->ip_approx * 10.0 + dig;
 		i++;
 		digits++;
 	}
 	if (s[i] == '.') {
-		size_t dot = i++;
+		i++;
 		while (s[i] >= '0' && s[i] <= '9') {
-			scale /= 10.0;
-			v += (s[i] - '0') * scale;
+			/* keep 18 significant digits after any leading zeros; the rest is noise */
+			if (fnum == 0 && s[i] == '0')
+				fzeros++;
+			else if (fdigits < 18) {
+				fnum = fnum * 10 + (uint64_t)(s[i] - '0');
+				fdigits++;
+			}
 			i++;
 			digits++;
 		}
-		if (i == dot + 1 && digits == 0)
-			return 0;
+		if (fnum)
+			d->frac = (double)fnum / pow(10.0, fzeros + fdigits);
 	}
 	if (digits == 0)
 		return 0;
-	*out = v;
+	if (!d->ip_over)
+		d->ip_approx = (double)d->ip;
 	return i;
+}
+
+static double decimal_value(const struct decimal *d)
+{
+	return d->ip_approx + d->frac;
 }
 
 struct unit {
 	const char *name;
-	double factor;
+	uint64_t factor;
 };
 
 static const struct unit duration_units[] = {
-        {"us", 1.0}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6}, {NULL, 0},
+        {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"m", 60000000}, {NULL, 0},
 };
 
 static const struct unit size_units[] = {
-        {"", 1.0},          {"B", 1.0},  {"KB", 1e3},           {"KiB", 1024.0}, {"MB", 1e6},
-        {"MiB", 1048576.0}, {"GB", 1e9}, {"GiB", 1073741824.0}, {NULL, 0},
+        {"", 1},          {"B", 1},           {"KB", 1000},        {"KiB", 1024}, {"MB", 1000000},
+        {"MiB", 1048576}, {"GB", 1000000000}, {"GiB", 1073741824}, {NULL, 0},
 };
 
 static int parse_with_units(const char *s, const struct unit *units, int case_exact,
                             const char *what, const char *forms, uint64_t *out, char *err,
                             size_t errlen)
 {
-	double v;
+	struct decimal d;
 	size_t n;
 
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen, "empty %s; expected %s", what, forms);
 	if (s[0] == '-')
 		return fail(-EINVAL, err, errlen, "negative %s '%s'; expected %s", what, s, forms);
-	n = scan_decimal(s, &v);
+	n = scan_decimal(s, &d);
 	if (n == 0)
 		return fail(-EINVAL, err, errlen, "invalid %s '%s'; expected %s", what, s, forms);
 	const char *suffix = s + n;
 	/* a bare 0 needs no unit */
-	if (*suffix == '\0' && v == 0.0) {
+	if (*suffix == '\0' && !d.ip_over && d.ip == 0 && d.frac == 0.0) {
 		*out = 0;
 		return 0;
 	}
@@ -92,10 +121,18 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 		                      : strcasecmp(suffix, u->name) == 0;
 		if (!same)
 			continue;
-		double total = v * u->factor;
-		if (!isfinite(total) || total >= 18446744073709551615.0)
-			return fail(-ERANGE, err, errlen, "%s '%s' is too large", what, s);
-		*out = (uint64_t)llround(total);
+		/* exact integer arithmetic; only the fraction goes through a double, rounded
+		 * half up to the nearest unit of the result */
+		double fpart = d.frac * (double)u->factor;
+		uint64_t whole, fr = (uint64_t)fpart, total;
+		if (fpart - (double)fr >= 0.5)
+			fr++;
+		if (d.ip_over || __builtin_mul_overflow(d.ip, u->factor, &whole) ||
+		    __builtin_add_overflow(whole, fr, &total))
+			return fail(-ERANGE, err, errlen,
+			            "%s '%s' is too large (max 2^64-1 %s); expected %s", what, s,
+			            units == duration_units ? "us" : "bytes", forms);
+		*out = total;
 		return 0;
 	}
 	if (*suffix == '\0')
@@ -150,16 +187,22 @@ int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, ch
 
 int units_parse_double(const char *s, double min, double max, double *out, char *err, size_t errlen)
 {
+	struct decimal d;
 	double v;
 	size_t n;
+	int neg;
 
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen, "empty number; expected a number from %g to %g",
 		            min, max);
-	n = scan_decimal(s, &v);
-	if (n == 0 || s[n] != '\0')
+	neg = s[0] == '-';
+	n = scan_decimal(s + neg, &d);
+	if (n == 0 || s[neg + n] != '\0')
 		return fail(-EINVAL, err, errlen,
 		            "invalid number '%s'; expected a number from %g to %g", s, min, max);
+	v = decimal_value(&d);
+	if (neg && v != 0.0)
+		v = -v;
 	if (!(v >= min && v <= max))
 		return fail(-ERANGE, err, errlen, "number '%s' is out of range %g to %g", s, min,
 		            max);
@@ -167,29 +210,68 @@ int units_parse_double(const char *s, double min, double max, double *out, char 
 	return 0;
 }
 
+/* Formatting rounds with integers, to 3 significant digits, and moves to the next unit when
+ * rounding reaches it: 999999us is "1.00s", never "1000ms". */
+static uint64_t div_round(uint64_t n, uint64_t d)
+{
+	return n / d + (n % d >= d - d / 2);
+}
+
 char *units_format_duration(uint64_t us, char *buf, size_t len)
 {
-	if (us < 1000)
+	uint64_t v;
+
+	if (us < 1000) {
 		snprintf(buf, len, "%lluus", (unsigned long long)us);
-	else if (us < 1000000)
-		snprintf(buf, len, "%.*fms", us < 10000 ? 2 : us < 100000 ? 1 : 0, us / 1e3);
-	else if (us < 60000000)
-		snprintf(buf, len, "%.2fs", us / 1e6);
-	else
-		snprintf(buf, len, "%llum%02llus", (unsigned long long)(us / 60000000),
-		         (unsigned long long)(us / 1000000 % 60));
+		return buf;
+	}
+	if (us < 10000 && (v = div_round(us, 10)) < 1000) {
+		snprintf(buf, len, "%llu.%02llums", (unsigned long long)(v / 100),
+		         (unsigned long long)(v % 100));
+		return buf;
+	}
+	if (us < 100000 && (v = div_round(us, 100)) < 1000) {
+		snprintf(buf, len, "%llu.%01llums", (unsigned long long)(v / 10),
+		         (unsigned long long)(v % 10));
+		return buf;
+	}
+	if (us < 1000000 && (v = div_round(us, 1000)) < 1000) {
+		snprintf(buf, len, "%llums", (unsigned long long)v);
+		return buf;
+	}
+	if (us < 60000000 && (v = div_round(us, 10000)) < 6000) {
+		snprintf(buf, len, "%llu.%02llus", (unsigned long long)(v / 100),
+		         (unsigned long long)(v % 100));
+		return buf;
+	}
+	v = div_round(us, 1000000);
+	snprintf(buf, len, "%llum%02llus", (unsigned long long)(v / 60),
+	         (unsigned long long)(v % 60));
 	return buf;
 }
 
 char *units_format_size(uint64_t bytes, char *buf, size_t len)
 {
-	if (bytes < 1024)
+	const uint64_t kib = 1024, mib = 1048576, gib = 1073741824;
+	uint64_t v;
+
+	if (bytes < kib) {
 		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
-	else if (bytes < 1048576)
-		snprintf(buf, len, "%.1fKiB", bytes / 1024.0);
-	else if (bytes < 1073741824ULL)
-		snprintf(buf, len, "%.2fMiB", bytes / 1048576.0);
-	else
-		snprintf(buf, len, "%.2fGiB", bytes / 1073741824.0);
+		return buf;
+	}
+	if (bytes < mib && (v = div_round(bytes * 10, kib)) < 10240) {
+		snprintf(buf, len, "%llu.%01lluKiB", (unsigned long long)(v / 10),
+		         (unsigned long long)(v % 10));
+		return buf;
+	}
+	if (bytes < gib && (v = div_round(bytes * 100, mib)) < 102400) {
+		snprintf(buf, len, "%llu.%02lluMiB", (unsigned long long)(v / 100),
+		         (unsigned long long)(v % 100));
+		return buf;
+	}
+	/* bytes * 100 may overflow here: round the remainder alone */
+	v = bytes / gib * 100 + div_round(bytes % gib * 100, gib);
+	snprintf(buf, len, "%llu.%02lluGiB", (unsigned long long)(v / 100),
+	         (unsigned long long)(v % 100));
 	return buf;
 }

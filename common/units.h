@@ -27,14 +27,18 @@ int units_parse_size(const char *s, uint64_t *out_bytes, char *err, size_t errle
 int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, char *err,
                     size_t errlen);
 
-/* Parses a finite decimal number in [min, max] with no trailing text. */
+/* Parses a finite decimal number ("1.5", ".5", "-2" with an optional leading '-', no '+',
+ * exponent, hex, inf, nan, space or trailing text) in [min, max]. */
 int units_parse_double(const char *s, double min, double max, double *out, char *err,
                        size_t errlen);
 
-/* Formats microseconds for a human: "150us", "250ms", "1.50s", "2m05s". Returns buf. */
+/* Formats microseconds for a human to 3 significant digits (rounded): "150us", "1.50ms",
+ * "12.3ms", "250ms", "1.50s", then whole seconds from a minute on, "2m05s". Below a minute
+ * the text parses back with units_parse_duration. Truncates to len; returns buf. */
 char *units_format_duration(uint64_t us, char *buf, size_t len);
 
-/* Formats bytes for a human: "512B", "28.0KiB", "1.00MiB". Returns buf. */
+/* Formats bytes for a human (rounded): "512B", "28.0KiB", "1.00MiB", "2.50GiB"; the text
+ * parses back with units_parse_size. Truncates to len; returns buf. */
 char *units_format_size(uint64_t bytes, char *buf, size_t len);
 
 #endif
