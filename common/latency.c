@@ -100,7 +100,11 @@ uint64_t latency_sample(const struct latency_model *m, double u1, double u2)
 		return 0;
 	if (v >= (double)m->cap_us)
 		return m->cap_us;
-	return (uint64_t)llround(v);
+	/* v < cap <= 2^64: convert directly, rounding half up (llround overflows above 2^63) */
+	uint64_t d = (uint64_t)v;
+	if (v - (double)d >= 0.5 && d < m->cap_us)
+		d++;
+	return d;
 }
 
 uint64_t latency_draw(const struct latency_model *m, uint64_t seed, uint64_t stream, uint64_t index)
