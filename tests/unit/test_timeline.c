@@ -1,0 +1,665 @@
+/* test_timeline.c -- the SVG timeline: well-formed, one bar per request, lanes per worker,
+ * overlapping requests in distinct sub-rows, escaped text, clear errors, and it renders.
+ *
+ * Set LATLAB_TIMELINE_KEEP=DIR to keep the rendered compare picture (DIR/timeline.svg and
+ * DIR/timeline.png) for a look. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../client/batch.h"
+#include "../../client/timeline.h"
+
+extern char **environ;
+
+#define RSVG "/usr/bin/rsvg-convert"
+
+static const char *const lecture_urls[] = {"http://127.0.0.1:8080/naver",
+                                           "http://127.0.0.1:8080/google"};
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/latlab-timeline-XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof(fx->path), "%s/t.svg", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char p[160];
+	static const char *const names[] = {"t.svg", "t.svg.tmp", "t.png", "big.svg"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, names[i]);
+		unlink(p);
+	}
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* ---- synthetic runs ---- */
+
+static void fill(struct req_result *q, size_t i, uint32_t worker, uint64_t start, uint64_t len,
+                 int with_delay)
+{
+	q->url_index = (uint32_t)(i % 2);
+	q->index = (uint32_t)i;
+	q->worker = worker;
+	q->pid = 4000;
+	q->tid = (pid_t)(5000 + worker);
+	q->start_us = start;
+	q->end_us = start + len;
+	q->status = 200;
+	q->bytes = 1024;
+	q->delay_us = with_delay ? (int64_t)len - 500 : -1;
+}
+
+/* one request after another: a staircase */
+static struct run *seq_run(size_t n, int with_delay)
+{
+	struct run *r = run_new(MODE_SEQUENTIAL, n);
+	assert_non_null(r);
+	r->concurrency = 1;
+	for (size_t i = 0; i < n; i++)
+		fill(&r->results[i], i, 0, i * 10000, 9500, with_delay);
+	r->wall_us = n * 10000;
+	return r;
+}
+
+/* c threads, each taking every c-th request */
+static struct run *threads_run(enum mode mode, size_t n, unsigned c, int with_delay)
+{
+	struct run *r = run_new(mode, n);
+	assert_non_null(r);
+	r->concurrency = c;
+	for (size_t i = 0; i < n; i++) {
+		fill(&r->results[i], i, (uint32_t)(i % c), (i / c) * 10000 + 200, 9500, with_delay);
+		if (mode == MODE_PROCESSES)
+			r->results[i].pid = (pid_t)(6000 + i % c);
+	}
+	r->wall_us = ((n + c - 1) / c) * 10000 + 400;
+	return r;
+}
+
+/* every request in flight at once on one loop */
+static struct run *async_run(size_t n, int with_delay)
+{
+	struct run *r = run_new(MODE_ASYNC, n);
+	assert_non_null(r);
+	r->concurrency = (unsigned)n;
+	for (size_t i = 0; i < n; i++)
+		fill(&r->results[i], i, 0, 300 + i * 20, 9500, with_delay);
+	r->wall_us = 300 + n * 20 + 9600;
+	return r;
+}
+
+/* ---- reading the SVG back ---- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	long len = ftell(f);
+	assert_true(len > 0);
+	rewind(f);
+	char *s = malloc((size_t)len + 1);
+	assert_non_null(s);
+	assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
+	s[len] = '\0';
+	fclose(f);
+	return s;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t k = 0;
+	for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+		k++;
+	return k;
+}
+
+static int is_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == ':' || c == '.';
+}
+
+/* an entity reference at p ('&'): its length, or 0 when it is not one XML knows */
+static size_t entity_len(const char *p)
+{
+	static const char *const named[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+	for (size_t i = 0; i < 5; i++)
+		if (strncmp(p, named[i], strlen(named[i])) == 0)
+			return strlen(named[i]);
+	if (p[1] == '#') {
+		size_t i = 2;
+		int hex = p[2] == 'x';
+		i += (size_t)hex;
+		size_t d = i;
+		while (hex ? strchr("0123456789abcdefABCDEF", p[i]) && p[i]
+		           : (p[i] >= '0' && p[i] <= '9'))
+			i++;
+		if (i > d && p[i] == ';')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* A small well-formedness check: one root element, every tag closed in order, attributes
+ * quoted, no raw '<' or stray '&'. Returns NULL when well formed, else what is wrong. */
+static const char *xml_check(const char *s)
+{
+	char stack[32][32];
+	int depth = 0, roots = 0;
+	const char *p = s;
+	while (*p) {
+		if (*p == '&') {
+			size_t n = entity_len(p);
+			if (!n)
+				return "stray '&' in text";
+			p += n;
+			continue;
+		}
+		if (*p != '<') {
+			p++;
+			continue;
+		}
+		if (strncmp(p, "<?", 2) == 0) {
+			const char *e = strstr(p, "?>");
+			if (!e)
+				return "unterminated <?";
+			p = e + 2;
+			continue;
+		}
+		if (strncmp(p, "<!--", 4) == 0) {
+			const char *e = strstr(p, "-->");
+			if (!e)
+				return "unterminated comment";
+			p = e + 3;
+			continue;
+		}
+		if (p[1] == '/') {
+			size_t n = 0;
+			p += 2;
+			while (is_name_char(p[n]))
+				n++;
+			if (depth == 0 || n != strlen(stack[depth - 1]) ||
+			    strncmp(p, stack[depth - 1], n) != 0)
+				return "closing tag does not match";
+			if (p[n] != '>')
+				return "bad closing tag";
+			depth--;
+			p += n + 1;
+			continue;
+		}
+		p++;
+		size_t n = 0;
+		while (is_name_char(p[n]))
+			n++;
+		if (n == 0 || n >= sizeof(stack[0]))
+			return "bad tag name";
+		if (depth == 0 && ++roots > 1)
+			return "more than one root element";
+		char name[32];
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n;
+		for (;;) {
+			while (*p == ' ' || *p == '\n' || *p == '\t')
+				p++;
+			if (strncmp(p, "/>", 2) == 0) {
+				p += 2;
+				break;
+			}
+			if (*p == '>') {
+				if (depth == (int)(sizeof(stack) / sizeof(stack[0])))
+					return "too deep";
+				memcpy(stack[depth++], name, n + 1);
+				p++;
+				break;
+			}
+			size_t an = 0;
+			while (is_name_char(p[an]))
+				an++;
+			if (an == 0 || p[an] != '=' || (p[an + 1] != '"' && p[an + 1] != '\''))
+				return "bad attribute";
+			char q = p[an + 1];
+			p += an + 2;
+			while (*p && *p != q) {
+				if (*p == '<')
+					return "'<' in attribute value";
+				if (*p == '&') {
+					size_t e = entity_len(p);
+					if (!e)
+						return "stray '&' in attribute";
+					p += e;
+				} else {
+					p++;
+				}
+			}
+			if (!*p)
+				return "unterminated attribute";
+			p++;
+		}
+	}
+	if (depth != 0)
+		return "unclosed element";
+	if (roots != 1)
+		return "no root element";
+	return NULL;
+}
+
+static void assert_well_formed_svg(const char *svg)
+{
+	assert_true(strncmp(svg, "<?xml", 5) == 0 || strncmp(svg, "<svg", 4) == 0);
+	assert_int_equal(count(svg, "<svg"), 1);
+	assert_int_equal(count(svg, "</svg>"), 1);
+	const char *why = xml_check(svg);
+	if (why)
+		fail_msg("SVG is not well formed: %s", why);
+}
+
+/* the value of attribute attr in the element that starts at tag */
+static long attr_long(const char *tag, const char *attr)
+{
+	char key[32];
+	snprintf(key, sizeof(key), " %s=\"", attr);
+	const char *end = strchr(tag, '>');
+	const char *a = strstr(tag, key);
+	assert_non_null(a);
+	assert_true(a < end);
+	return strtol(a + strlen(key), NULL, 10);
+}
+
+static double attr_double(const char *tag, const char *attr)
+{
+	char key[32];
+	snprintf(key, sizeof(key), " %s=\"", attr);
+	const char *a = strstr(tag, key);
+	assert_non_null(a);
+	return strtod(a + strlen(key), NULL);
+}
+
+static int write_runs(const char *path, struct run **runs, size_t n, const char *const *urls,
+                      size_t nurls)
+{
+	char err[256] = "";
+	int rc = timeline_write_svg(path, (const struct run *const *)runs, n, urls, nurls, err,
+	                            sizeof(err));
+	if (rc != 0)
+		print_message("timeline_write_svg: %d %s\n", rc, err);
+	return rc;
+}
+
+/* ---- tests ---- */
+
+static void sequential_run_draws_one_bar_per_request(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = seq_run(20, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 20);
+	assert_int_equal(count(svg, "class=\"lane\""), 1);
+	assert_non_null(strstr(svg, "main thread"));
+	assert_non_null(strstr(svg, "latlab timeline"));
+	/* a staircase: all on one row, each bar right of the previous one */
+	double prev_x = -1;
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req")) {
+		assert_int_equal(attr_long(t, "data-row"), 0);
+		double x = attr_double(t, "x");
+		assert_true(x > prev_x);
+		prev_x = x;
+	}
+	free(svg);
+	run_free(r);
+}
+
+static void threads_get_one_lane_per_worker(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = threads_run(MODE_THREADS, 40, 4, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 40);
+	assert_int_equal(count(svg, "class=\"lane\""), 4);
+	int seen[4] = {0};
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req")) {
+		long lane = attr_long(t, "data-lane");
+		assert_in_range(lane, 0, 3);
+		seen[lane]++;
+		/* requests on one thread never overlap: a single row per lane */
+		assert_int_equal(attr_long(t, "data-row"), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(seen[i], 10);
+	assert_non_null(strstr(svg, "thread 1 (tid 5000)"));
+	assert_non_null(strstr(svg, "thread 4 (tid 5003)"));
+	assert_non_null(strstr(svg, "40 requests on 4 threads"));
+	free(svg);
+	run_free(r);
+}
+
+static void processes_lanes_name_their_pid(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = threads_run(MODE_PROCESSES, 12, 3, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"lane\""), 3);
+	assert_non_null(strstr(svg, "process 2 (pid 6001)"));
+	free(svg);
+	run_free(r);
+}
+
+static void async_overlapping_requests_take_distinct_rows(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = async_run(100, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 100);
+	assert_int_equal(count(svg, "class=\"lane\""), 1);
+	assert_non_null(strstr(svg, "event loop (tid 5000)"));
+	assert_non_null(strstr(svg, "up to 100 requests at once"));
+	char used[100] = {0};
+	double prev_y = -1;
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req")) {
+		long row = attr_long(t, "data-row");
+		assert_in_range(row, 0, 99);
+		assert_int_equal(used[row], 0);
+		used[row] = 1;
+		double y = attr_double(t, "y");
+		assert_true(y > prev_y); /* stacked downwards in start order */
+		prev_y = y;
+	}
+	/* the wall stays within a classroom screen */
+	double height = attr_double(strstr(svg, "<svg"), "height");
+	assert_true(height < 700);
+	free(svg);
+	run_free(r);
+}
+
+static void free_sub_rows_are_reused_first_fit(void **state)
+{
+	struct fixture *fx = *state;
+	/* [0,10) row 0; [0,5) row 1; [6,12) row 1 again; [10,20) row 0 again; [11,13) row 2 */
+	static const uint64_t span[][2] = {{0, 10}, {0, 5}, {6, 12}, {10, 20}, {11, 13}};
+	static const long want[] = {0, 1, 1, 0, 2};
+	struct run *r = run_new(MODE_ASYNC, 5);
+	assert_non_null(r);
+	for (size_t i = 0; i < 5; i++) {
+		r->results[i].start_us = span[i][0] * 1000;
+		r->results[i].end_us = span[i][1] * 1000;
+	}
+	r->wall_us = 20000;
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	size_t k = 0;
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req"), k++) {
+		assert_true(k < 5);
+		assert_int_equal(attr_long(t, "data-row"), want[k]);
+	}
+	assert_int_equal(k, 5);
+	free(svg);
+	run_free(r);
+}
+
+static void urls_are_xml_escaped(void **state)
+{
+	struct fixture *fx = *state;
+	static const char *const urls[] = {"http://h/a?x=1&y=<b>\"q\"'", "http://h/\x01\xff\xc3"};
+	struct run *r = seq_run(4, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_non_null(strstr(svg, "x=1&amp;y=&lt;b&gt;&quot;q&quot;&apos;"));
+	assert_null(strstr(svg, "y=<b>"));
+	assert_null(strstr(svg, "\xff"));
+	free(svg);
+	run_free(r);
+}
+
+static void title_says_efficiency_unknown_without_delays(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = seq_run(10, 0);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_non_null(strstr(svg, "efficiency unknown"));
+	free(svg);
+	run_free(r);
+}
+
+static void compare_panels_share_one_axis_and_show_speedup(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *runs[4] = {seq_run(100, 1), threads_run(MODE_THREADS, 100, 4, 1),
+	                       threads_run(MODE_PROCESSES, 100, 4, 1), async_run(100, 1)};
+	assert_int_equal(write_runs(fx->path, runs, 4, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"panel\""), 4);
+	assert_int_equal(count(svg, "class=\"req"), 400);
+	assert_int_equal(count(svg, "class=\"lane\""), 1 + 4 + 4 + 1);
+	/* sequential: 100 x 9 ms injected in 1000 ms wall; 1000 / 250.4 = 4.0x for threads */
+	assert_non_null(strstr(svg, "efficiency 90%"));
+	assert_non_null(strstr(svg, "4.0\xc3\x97 faster"));
+	assert_int_equal(count(svg, "faster</tspan> than sequential"), 3);
+	/* one axis: every bar of every panel is left of the right edge */
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req"))
+		assert_true(attr_double(t, "x") + attr_double(t, "width") <= 1200.0);
+	/* the legend names the sites by their last path segment */
+	assert_non_null(strstr(svg, ">naver</tspan>"));
+	assert_non_null(strstr(svg, ">google</tspan>"));
+	free(svg);
+	for (int i = 0; i < 4; i++)
+		run_free(runs[i]);
+}
+
+static void failed_requests_are_marked(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = threads_run(MODE_THREADS, 8, 2, 1);
+	r->results[3].err = ERR_TIMEOUT;
+	r->results[3].status = 0;
+	snprintf(r->results[3].errmsg, sizeof(r->results[3].errmsg),
+	         "timeout after <5s> & gave up");
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 8);
+	assert_int_equal(count(svg, "class=\"req fail\""), 1);
+	assert_int_equal(count(svg, "class=\"hatch\""), 1);
+	assert_non_null(strstr(svg, "failed: timeout after &lt;5s&gt; &amp; gave up"));
+	assert_non_null(strstr(svg, "failed request")); /* in the legend */
+	free(svg);
+	run_free(r);
+}
+
+static void unwritable_path_fails_with_a_message(void **state)
+{
+	(void)state;
+	struct run *r = seq_run(3, 1);
+	char err[256] = "";
+	int rc = timeline_write_svg("/nonexistent-dir/x.svg", (const struct run *const *)&r, 1,
+	                            lecture_urls, 2, err, sizeof(err));
+	assert_true(rc < 0);
+	assert_int_equal(rc, -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent-dir/x.svg"));
+	assert_null(strchr(err, '\n'));
+	run_free(r);
+}
+
+static void no_runs_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	char err[256] = "";
+	int rc = timeline_write_svg(fx->path, NULL, 0, lecture_urls, 2, err, sizeof(err));
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, fx->path));
+	assert_int_equal(access(fx->path, F_OK), -1);
+}
+
+static void empty_run_draws_an_empty_panel(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = run_new(MODE_ASYNC, 0);
+	assert_non_null(r);
+	assert_int_equal(write_runs(fx->path, &r, 1, NULL, 0), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 0);
+	assert_non_null(strstr(svg, "(no requests)"));
+	free(svg);
+	run_free(r);
+}
+
+static void file_is_replaced_atomically(void **state)
+{
+	struct fixture *fx = *state;
+	FILE *f = fopen(fx->path, "w");
+	assert_non_null(f);
+	fputs("old and much longer content that must disappear entirely ......", f);
+	fclose(f);
+	struct run *r = seq_run(2, 1);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char tmp[160];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", fx->path);
+	assert_int_equal(access(tmp, F_OK), -1);
+	char *svg = slurp(fx->path);
+	assert_null(strstr(svg, "old and much longer"));
+	assert_well_formed_svg(svg);
+	free(svg);
+	run_free(r);
+}
+
+static void ten_thousand_requests_are_fast(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *runs[2] = {async_run(10000, 1), threads_run(MODE_THREADS, 10000, 100, 1)};
+	char path[160];
+	snprintf(path, sizeof(path), "%s/big.svg", fx->dir);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(write_runs(path, runs, 2, lecture_urls, 2), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s < (getenv("LATLAB_SANITIZED") ? 20.0 : 2.0));
+	char *svg = slurp(path);
+	assert_int_equal(count(svg, "class=\"req"), 20000);
+	assert_int_equal(count(svg, "class=\"lane\""), 101);
+	const char *why = xml_check(svg);
+	if (why)
+		fail_msg("SVG is not well formed: %s", why);
+	/* the page stays a page: rows shrink instead of the panel growing */
+	assert_true(attr_double(strstr(svg, "<svg"), "height") < 1400);
+	free(svg);
+	for (int i = 0; i < 2; i++)
+		run_free(runs[i]);
+}
+
+/* runs rsvg-convert in.svg -> out.png; returns its exit status or -1 */
+static int rsvg(const char *in, const char *out)
+{
+	char *argv[] = {RSVG, "-o", (char *)out, (char *)in, NULL};
+	pid_t pid;
+	if (posix_spawn(&pid, RSVG, NULL, NULL, argv, environ) != 0)
+		return -1;
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void compare_picture_renders_to_png(void **state)
+{
+	struct fixture *fx = *state;
+	if (access(RSVG, X_OK) != 0)
+		fail_msg("%s is missing: install librsvg2-bin (make test-deps does)", RSVG);
+	struct run *runs[4] = {seq_run(100, 1), threads_run(MODE_THREADS, 100, 4, 1),
+	                       threads_run(MODE_PROCESSES, 100, 4, 1), async_run(100, 1)};
+	runs[1]->results[17].err = ERR_HTTP;
+	runs[1]->results[17].status = 503;
+	runs[0]->results[5].err = ERR_CONNECT;
+	runs[0]->results[5].status = 0;
+	const char *keep = getenv("LATLAB_TIMELINE_KEEP");
+	char svg[200], png[200];
+	snprintf(svg, sizeof(svg), "%s/%s", keep ? keep : fx->dir, keep ? "timeline.svg" : "t.svg");
+	snprintf(png, sizeof(png), "%s/%s", keep ? keep : fx->dir, keep ? "timeline.png" : "t.png");
+	assert_int_equal(write_runs(svg, runs, 4, lecture_urls, 2), 0);
+	assert_int_equal(rsvg(svg, png), 0);
+	struct stat st;
+	assert_int_equal(stat(png, &st), 0);
+	assert_true(st.st_size > 1000);
+	char *bytes = slurp(png);
+	assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
+	free(bytes);
+	for (int i = 0; i < 4; i++)
+		run_free(runs[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(sequential_run_draws_one_bar_per_request, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(threads_get_one_lane_per_worker, setup, teardown),
+	        cmocka_unit_test_setup_teardown(processes_lanes_name_their_pid, setup, teardown),
+	        cmocka_unit_test_setup_teardown(async_overlapping_requests_take_distinct_rows,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(free_sub_rows_are_reused_first_fit, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(urls_are_xml_escaped, setup, teardown),
+	        cmocka_unit_test_setup_teardown(title_says_efficiency_unknown_without_delays, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(compare_panels_share_one_axis_and_show_speedup,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(failed_requests_are_marked, setup, teardown),
+	        cmocka_unit_test_setup_teardown(unwritable_path_fails_with_a_message, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(no_runs_is_an_error, setup, teardown),
+	        cmocka_unit_test_setup_teardown(empty_run_draws_an_empty_panel, setup, teardown),
+	        cmocka_unit_test_setup_teardown(file_is_replaced_atomically, setup, teardown),
+	        cmocka_unit_test_setup_teardown(ten_thousand_requests_are_fast, setup, teardown),
+	        cmocka_unit_test_setup_teardown(compare_picture_renders_to_png, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
