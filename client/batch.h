@@ -43,6 +43,7 @@ struct req_result {
 struct work {
 	uint64_t cpu_us; /* 0: none */
 	int gil;         /* threads take one global lock around the work */
+	uint64_t iters;  /* loop iterations that take cpu_us here (work_calibrate); 0: none */
 };
 
 struct batch {

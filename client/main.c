@@ -1,13 +1,142 @@
-/* main.c -- latlab-client entry point (placeholder until the server lands). */
+/* main.c -- latlab-client: parse the command line, run one mode or compare all four, report.
+ * Exit 0 when every request succeeded, 1 when any failed (or the run could not happen),
+ * 2 for usage errors. */
+#include "batch.h"
+#include "cli.h"
+#include "compare.h"
+#include "modes.h"
+#include "report.h"
+#include "work.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* creates or truncates an output file now, so a bad path fails before the batch runs */
+static int main_check_output(const char *flag, const char *path)
+{
+	if (!path || strcmp(path, "-") == 0)
+		return 0;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "latlab-client: %s: cannot write '%s': %s\n", flag, path,
+		        strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* summaries, JSON, CSV and timeline for runs[0..nruns); returns the exit status */
+static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns)
+{
+	struct summary sums[COMPARE_NMODES];
+	const struct run *cruns[COMPARE_NMODES];
+	int compare = cfg->mode == MODE_COMPARE;
+	int status = 0;
+	char err[256];
+	for (size_t k = 0; k < nruns; k++) {
+		cruns[k] = runs[k];
+		if (report_summarize(runs[k], &sums[k]) != 0) {
+			fprintf(stderr, "latlab-client: out of memory\n");
+			return 1;
+		}
+		if (sums[k].failed)
+			status = 1;
+	}
+	/* with --json -, stdout is the JSON document: the summary moves to stderr */
+	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0 ? stderr
+	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0 ? stderr
+	                                                               : stdout;
+	if (!cfg->quiet && compare) {
+		report_print_compare(out, cruns, sums, nruns);
+		report_print_compare_errors(out, cruns, sums, nruns, cfg->urls, cfg->nurls);
+	} else if (!cfg->quiet) {
+		report_print_run(out, runs[0], &sums[0], cfg->urls, cfg->nurls);
+	}
+	fflush(out);
+	if (cfg->json_path &&
+	    report_write_json(cfg->json_path, cruns, sums, nruns, compare, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	if (cfg->csv_path && report_write_csv(cfg->csv_path, cruns, nruns, cfg->urls, cfg->nurls,
+	                                      compare, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	return status;
+}
+
+static int main_run(const struct config *cfg)
+{
+	struct batch b = {
+	        .urls = cfg->urls,
+	        .nurls = cfg->nurls,
+	        .n = cfg->n,
+	        .timeout_us = cfg->timeout_us,
+	        .work = {.cpu_us = cfg->work_cpu_us, .gil = cfg->gil},
+	        .trace = cfg->trace,
+	};
+	b.work.iters = work_calibrate(cfg->work_cpu_us);
+	struct run *runs[COMPARE_NMODES] = {NULL};
+	size_t nruns = 0;
+	int rc;
+	fflush(stdout);
+	if (cfg->mode == MODE_COMPARE) {
+		unsigned conc[COMPARE_NMODES] = {
+		        cli_concurrency(cfg, MODE_SEQUENTIAL), cli_concurrency(cfg, MODE_THREADS),
+		        cli_concurrency(cfg, MODE_PROCESSES), cli_concurrency(cfg, MODE_ASYNC)};
+		rc = compare_run(&b, conc, runs);
+		nruns = rc == 0 ? COMPARE_NMODES : 0;
+	} else {
+		b.concurrency = cli_concurrency(cfg, cfg->mode);
+		runs[0] = run_new(cfg->mode, b.n);
+		rc = runs[0] ? mode_lookup(cfg->mode)(&b, runs[0]) : -ENOMEM;
+		nruns = 1;
+	}
+	int status;
+	if (rc != 0) {
+		fprintf(stderr, "latlab-client: %s: the run could not happen: %s\n",
+		        cli_mode_name(cfg->mode), strerror(-rc));
+		status = 1;
+	} else {
+		status = main_report(cfg, runs, nruns);
+	}
+	for (size_t k = 0; k < COMPARE_NMODES; k++)
+		run_free(runs[k]);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("latlab-client %s\n", LATLAB_VERSION);
-		return 0;
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "latlab-client: libcurl failed to initialise\n");
+		return 1;
 	}
-	printf("usage: latlab-client [options]\n");
-	return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	struct config cfg;
+	char err[300];
+	int status;
+	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 2;
+	} else if (cfg.action == CLI_HELP) {
+		cli_usage(stdout);
+		status = 0;
+	} else if (cfg.action == CLI_VERSION) {
+		printf("latlab-client %s (%s)\n", LATLAB_VERSION, curl_version());
+		status = 0;
+	} else if (main_check_output("--json", cfg.json_path) ||
+	           main_check_output("--csv", cfg.csv_path) ||
+	           main_check_output("--timeline", cfg.timeline_path)) {
+		status = 2;
+	} else {
+		status = main_run(&cfg);
+	}
+	curl_global_cleanup();
+	return status;
 }

@@ -1,0 +1,235 @@
+/* async.c -- one thread, one libevent loop, the curl multi socket API: libcurl tells us which
+ * sockets and which timeout to watch (sock_cb, timer_cb), libevent tells libcurl when they
+ * are ready (curl_multi_socket_action). At most c transfers in flight; each finished easy
+ * handle is reused for the next request. Shape: curl's docs/examples/hiperfifo.c. */
+#include "modes.h"
+
+#include "clock.h"
+#include "http.h"
+#include "work.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct async_loop {
+	const struct batch *b;
+	struct run *out;
+	struct event_base *base;
+	CURLM *multi;
+	struct event timer; /* libcurl's single timeout */
+	struct http_xfer *xfers;
+	unsigned char *busy; /* busy[k]: xfers[k] is in the multi */
+	size_t nxfers;
+	size_t next; /* next request index to start */
+	size_t done; /* requests recorded */
+	uint64_t t0;
+	uint64_t sink; /* the CPU work's result, so it is not optimised away */
+};
+
+/* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
+struct async_sock {
+	struct event ev;
+	struct async_loop *loop;
+};
+
+static void async_drain(struct async_loop *L);
+
+/* starts the next request that can be started on xfers[k]; leaves it idle at the end */
+static void async_start(struct async_loop *L, size_t k)
+{
+	struct http_xfer *x = &L->xfers[k];
+	while (L->next < L->b->n) {
+		size_t i = L->next++;
+		if (http_xfer_prepare(x, L->b, i, 0, &L->out->results[i]) != 0) {
+			http_xfer_finish(x, CURLE_URL_MALFORMAT);
+			L->done++;
+			continue;
+		}
+		CURLMcode mc = curl_multi_add_handle(L->multi, x->easy);
+		if (mc != CURLM_OK) {
+			http_record_error(&L->out->results[i], L->b, i, ERR_OTHER,
+			                  curl_multi_strerror(mc), clock_now_us() - L->t0);
+			L->done++;
+			continue;
+		}
+		L->busy[k] = 1;
+		return;
+	}
+}
+
+static void async_on_socket_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct async_loop *L = arg;
+	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
+	             ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+	int running;
+	curl_multi_socket_action(L->multi, fd, action, &running);
+	async_drain(L);
+}
+
+static void async_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct async_loop *L = arg;
+	int running;
+	curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	async_drain(L);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch s for what libcurl wants, or stop watching it */
+static int async_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	(void)easy;
+	struct async_loop *L = userp;
+	struct async_sock *si = sockp;
+	if (what == CURL_POLL_REMOVE) {
+		if (si) {
+			event_del(&si->ev);
+			free(si);
+		}
+		return 0;
+	}
+	if (!si) {
+		si = calloc(1, sizeof(*si));
+		if (!si)
+			return -1;
+		si->loop = L;
+		curl_multi_assign(L->multi, s, si);
+	} else {
+		event_del(&si->ev); /* fd numbers are reused: never re-assign a pending event */
+	}
+	short kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+	             ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+	event_assign(&si->ev, L->base, s, kind, async_on_socket_ready, L);
+	event_add(&si->ev, NULL);
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: only (re)arms our timer; calling libcurl from here is forbidden */
+static int async_timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	(void)multi;
+	struct async_loop *L = userp;
+	if (timeout_ms < 0) {
+		evtimer_del(&L->timer);
+		return 0;
+	}
+	struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+	evtimer_add(&L->timer, &tv);
+	return 0;
+}
+
+/* records every finished transfer and reuses its handle for the next request */
+static void async_drain(struct async_loop *L)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(L->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		CURL *easy = msg->easy_handle;
+		CURLcode rc = msg->data.result; /* msg is invalid after remove_handle */
+		struct http_xfer *x = NULL;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
+		http_xfer_finish(x, rc);
+		curl_multi_remove_handle(L->multi, easy);
+		if (L->b->work.iters)
+			L->sink ^= work_burn(L->b->work.iters, x->body, x->body_len);
+		size_t k = (size_t)(x - L->xfers);
+		L->busy[k] = 0;
+		L->done++;
+		async_start(L, k);
+	}
+	if (L->done >= L->b->n)
+		event_base_loopbreak(L->base);
+}
+
+static int async_setup(struct async_loop *L, size_t c)
+{
+	struct event_config *cfg = event_config_new();
+	if (!cfg)
+		return -ENOMEM;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER | EVENT_BASE_FLAG_NOLOCK);
+	L->base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	L->multi = curl_multi_init();
+	L->xfers = calloc(c, sizeof(*L->xfers));
+	L->busy = calloc(c, 1);
+	if (!L->base || !L->multi || !L->xfers || !L->busy)
+		return -ENOMEM;
+	evtimer_assign(&L->timer, L->base, async_on_timer, L);
+	int bad = 0;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_SOCKETFUNCTION, async_sock_cb) != CURLM_OK;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_SOCKETDATA, L) != CURLM_OK;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_TIMERFUNCTION, async_timer_cb) != CURLM_OK;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_TIMERDATA, L) != CURLM_OK;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c) != CURLM_OK;
+	bad |= curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, (long)c) != CURLM_OK;
+	if (bad)
+		return -EINVAL;
+	for (size_t k = 0; k < c; k++) {
+		int rc = http_xfer_init(&L->xfers[k], L->b, L->t0);
+		if (rc != 0)
+			return rc;
+		L->nxfers = k + 1;
+	}
+	return 0;
+}
+
+static void async_teardown(struct async_loop *L)
+{
+	for (size_t k = 0; k < L->nxfers; k++) {
+		if (L->busy[k])
+			curl_multi_remove_handle(L->multi, L->xfers[k].easy);
+		http_xfer_cleanup(&L->xfers[k]);
+	}
+	if (L->multi)
+		curl_multi_cleanup(L->multi); /* removes the last sockets through async_sock_cb */
+	if (L->base) {
+		evtimer_del(&L->timer);
+		event_base_free(L->base);
+	}
+	free(L->busy);
+	free(L->xfers);
+}
+
+int mode_async(const struct batch *b, struct run *out)
+{
+	size_t c = b->concurrency ? b->concurrency : b->n;
+	if (c > b->n)
+		c = b->n;
+	if (c == 0)
+		c = 1;
+	struct async_loop L;
+	memset(&L, 0, sizeof(L));
+	L.b = b;
+	L.out = out;
+	struct cost_mark mark;
+	cost_begin(&mark);
+	L.t0 = clock_now_us();
+	int rc = async_setup(&L, c);
+	if (rc == 0) {
+		out->concurrency = (unsigned)c;
+		for (size_t k = 0; k < c; k++)
+			async_start(&L, k);
+		if (L.done < b->n && event_base_dispatch(L.base) < 0)
+			rc = -EIO;
+		/* the loop only stops early on an internal failure: record what it left */
+		uint64_t now = clock_now_us() - L.t0;
+		for (size_t k = 0; k < L.nxfers; k++)
+			if (L.busy[k])
+				http_record_error(L.xfers[k].res, b, L.xfers[k].res->index,
+				                  ERR_OTHER, "event loop stopped", now);
+		for (size_t i = L.next; i < b->n; i++)
+			http_record_error(&out->results[i], b, i, ERR_OTHER, "event loop stopped",
+			                  now);
+		out->wall_us = clock_now_us() - L.t0;
+	}
+	async_teardown(&L);
+	cost_end(&mark, out);
+	return rc;
+}

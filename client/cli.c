@@ -1,0 +1,323 @@
+/* cli.c -- parsing latlab-client's arguments (getopt_long) into a struct config; no I/O
+ * besides the usage text, no network. */
+#include "cli.h"
+
+#include "units.h"
+#include "work.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const cli_mode_names[] = {"sequential", "threads", "processes", "async",
+                                             "compare"};
+
+const char *cli_mode_name(enum mode m)
+{
+	return (unsigned)m < sizeof(cli_mode_names) / sizeof(cli_mode_names[0]) ? cli_mode_names[m]
+	                                                                        : "?";
+}
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: latlab-client MODE [options] URL...\n"
+	        "\n"
+	        "Runs one batch of GET requests and reports how long it took and why.\n"
+	        "\n"
+	        "Modes (libcurl under all of them; only the concurrency model differs):\n"
+	        "  sequential   one request after another on one reused connection\n"
+	        "  threads      -c N threads, each with its own connection, sharing one queue\n"
+	        "  processes    -c N forked worker processes; results come back over pipes\n"
+	        "  async        one event loop (libevent + curl multi), -c N in flight (default "
+	        "all)\n"
+	        "  compare      the four above on the same batch, then one table\n"
+	        "\n"
+	        "Batch:\n"
+	        "  -r, --repeat K       the URLs K times over (the lecture's urls * 50); default "
+	        "1\n"
+	        "  -n, --requests N     N requests cycling through the URLs (not with --repeat)\n"
+	        "  -c, --concurrency N  threads, processes or requests in flight (default %u for\n"
+	        "                       threads and processes, all for async; ignored by "
+	        "sequential)\n"
+	        "  -t, --timeout DUR    per-request time limit, e.g. 500ms, 10s; 0 = none "
+	        "(default 30s)\n"
+	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
+	        "  -g, --gil            threads take one global lock for that work, like Python's "
+	        "GIL\n"
+	        "\n"
+	        "Output:\n"
+	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
+	        "starts\n"
+	        "  -q, --quiet          no summary (trace lines and files are still written)\n"
+	        "  -j, --json PATH|-    the run(s) as JSON (with -, the summary goes to stderr)\n"
+	        "  -o, --csv PATH|-     one CSV row per request\n"
+	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
+	        "request\n"
+	        "  -h, --help           this text\n"
+	        "  -V, --version        the version\n"
+	        "\n"
+	        "Limits: at most %u requests, %u URLs of %u bytes, %u threads, %u processes,\n"
+	        "%u in flight. Every request carries X-Latlab-Seq: INDEX; a latlab-server answers\n"
+	        "with X-Latlab-Delay-Us, from which the ideal time and the efficiency are "
+	        "computed\n"
+	        "(\"unknown\" against other servers).\n"
+	        "\n"
+	        "Exit status: 0 every request succeeded, 1 some failed, 2 usage error.\n"
+	        "\n"
+	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
+	        "           http://127.0.0.1:8080/google\n",
+	        CLI_DEFAULT_WORKERS, CLI_MAX_REQUESTS, CLI_MAX_URLS, CLI_MAX_URL_LEN,
+	        CLI_MAX_THREADS, CLI_MAX_PROCESSES, CLI_MAX_INFLIGHT);
+}
+
+/* 0 when url is an absolute http(s) URL with a host, else -EINVAL + message */
+static int cli_check_url(const char *url, char *err, size_t errlen)
+{
+	if (strlen(url) > CLI_MAX_URL_LEN) {
+		snprintf(err, errlen, "URL longer than %u bytes", CLI_MAX_URL_LEN);
+		return -EINVAL;
+	}
+	CURLU *u = curl_url();
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = -EINVAL;
+	char *scheme = NULL, *host = NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "invalid URL '%.200s': expected http://HOST[:PORT][/PATH]",
+		         url);
+	} else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	           (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+		snprintf(err, errlen,
+		         "unsupported URL scheme in '%.200s': expected http:// or https://", url);
+	} else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
+		snprintf(err, errlen,
+		         "URL '%.200s' has no host: expected http://HOST[:PORT][/PATH]", url);
+	} else {
+		rc = 0;
+	}
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+static int cli_mode_parse(const char *s, enum mode *m)
+{
+	for (unsigned i = 0; i < sizeof(cli_mode_names) / sizeof(cli_mode_names[0]); i++)
+		if (strcmp(s, cli_mode_names[i]) == 0) {
+			*m = (enum mode)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static void cli_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->action = CLI_RUN;
+	cfg->mode = MODE_SEQUENTIAL;
+	cfg->timeout_us = CLI_DEFAULT_TIMEOUT;
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	static const struct option opts[] = {
+	        {"repeat", required_argument, NULL, 'r'},
+	        {"requests", required_argument, NULL, 'n'},
+	        {"concurrency", required_argument, NULL, 'c'},
+	        {"timeout", required_argument, NULL, 't'},
+	        {"work", required_argument, NULL, 'w'},
+	        {"gil", no_argument, NULL, 'g'},
+	        {"trace", no_argument, NULL, 'T'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"json", required_argument, NULL, 'j'},
+	        {"csv", required_argument, NULL, 'o'},
+	        {"timeline", required_argument, NULL, 's'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	char why[200];
+	uint64_t repeat = 0, n = 0, c = 0;
+	cli_defaults(cfg);
+	opterr = 0;
+	optind = 0; /* full re-initialisation (GNU), so cli_parse can run more than once */
+	int ch;
+	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gTqj:o:s:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			if (units_parse_u64(optarg, 1, CLI_MAX_REQUESTS, &repeat, why,
+			                    sizeof(why))) {
+				snprintf(err, errlen,
+				         "--repeat: expected a whole number from 1 to %u",
+				         CLI_MAX_REQUESTS);
+				return -EINVAL;
+			}
+			break;
+		case 'n':
+			if (units_parse_u64(optarg, 1, CLI_MAX_REQUESTS, &n, why, sizeof(why))) {
+				snprintf(err, errlen,
+				         "-n: expected a whole number of requests from 1 to %u, "
+				         "got '%.40s'",
+				         CLI_MAX_REQUESTS, optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'c':
+			if (units_parse_u64(optarg, 1, CLI_MAX_INFLIGHT, &c, why, sizeof(why))) {
+				snprintf(err, errlen,
+				         "-c: expected a whole number of workers from 1 to %u, got "
+				         "'%.40s'",
+				         CLI_MAX_INFLIGHT, optarg);
+				return -EINVAL;
+			}
+			break;
+		case 't':
+			if (units_parse_duration(optarg, &cfg->timeout_us, why, sizeof(why))) {
+				snprintf(err, errlen, "--timeout: expected %s",
+				         UNITS_DURATION_FORMS);
+				return -EINVAL;
+			}
+			break;
+		case 'w':
+			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
+				snprintf(err, errlen, "--work: %s", why);
+				return -EINVAL;
+			}
+			break;
+		case 'g':
+			cfg->gil = 1;
+			break;
+		case 'T':
+			cfg->trace = 1;
+			break;
+		case 'q':
+			cfg->quiet = 1;
+			break;
+		case 'j':
+			cfg->json_path = optarg;
+			break;
+		case 'o':
+			cfg->csv_path = optarg;
+			break;
+		case 's':
+			cfg->timeline_path = optarg;
+			break;
+		case 'h':
+			cfg->action = CLI_HELP;
+			return 0;
+		case 'V':
+			cfg->action = CLI_VERSION;
+			return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value (see --help)",
+			         argv[optind - 1]);
+			return -EINVAL;
+		default:
+			if (optopt)
+				snprintf(err, errlen, "unknown option '-%c' (see --help)", optopt);
+			else
+				snprintf(err, errlen, "unknown option '%s' (see --help)",
+				         argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	/* getopt_long moved the operands (MODE URL...) to the end, in order */
+	if (optind >= argc) {
+		snprintf(err, errlen,
+		         "missing MODE: expected sequential, threads, processes, async or compare");
+		return -EINVAL;
+	}
+	if (cli_mode_parse(argv[optind], &cfg->mode) != 0) {
+		snprintf(err, errlen,
+		         "unknown mode '%.40s': expected sequential, threads, processes, async or "
+		         "compare",
+		         argv[optind]);
+		return -EINVAL;
+	}
+	optind++;
+	cfg->urls = (const char *const *)(argv + optind);
+	cfg->nurls = (size_t)(argc - optind);
+	if (cfg->nurls == 0) {
+		snprintf(err, errlen,
+		         "missing URL: expected at least one http://HOST[:PORT][/PATH]");
+		return -EINVAL;
+	}
+	if (cfg->nurls > CLI_MAX_URLS) {
+		snprintf(err, errlen, "too many URLs: at most %u", CLI_MAX_URLS);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->nurls; i++)
+		if (cli_check_url(cfg->urls[i], err, errlen) != 0)
+			return -EINVAL;
+	/* cross-field checks */
+	if (n && repeat) {
+		snprintf(err, errlen, "-n and --repeat both size the batch: give one of them");
+		return -EINVAL;
+	}
+	if (n) {
+		cfg->n = (size_t)n;
+	} else {
+		if (!repeat)
+			repeat = 1;
+		if (repeat * cfg->nurls > CLI_MAX_REQUESTS) {
+			snprintf(err, errlen, "--repeat: %zu URLs x %llu is more than %u requests",
+			         cfg->nurls, (unsigned long long)repeat, CLI_MAX_REQUESTS);
+			return -EINVAL;
+		}
+		cfg->n = (size_t)(repeat * cfg->nurls);
+	}
+	if (c) {
+		int threads = cfg->mode == MODE_THREADS || cfg->mode == MODE_COMPARE;
+		int procs = cfg->mode == MODE_PROCESSES || cfg->mode == MODE_COMPARE;
+		if (threads && c > CLI_MAX_THREADS) {
+			snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
+			return -EINVAL;
+		}
+		if (procs && c > CLI_MAX_PROCESSES) {
+			snprintf(err, errlen, "-c: at most %u processes", CLI_MAX_PROCESSES);
+			return -EINVAL;
+		}
+		cfg->concurrency = (unsigned)c;
+	}
+	if (cfg->gil && !cfg->work_cpu_us) {
+		snprintf(err, errlen, "--gil: only means something with --work cpu:DUR");
+		return -EINVAL;
+	}
+	int to_stdout = (cfg->json_path && strcmp(cfg->json_path, "-") == 0) +
+	                (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
+	if (to_stdout > 1) {
+		snprintf(err, errlen, "--json - and --csv -: only one of them can use stdout");
+		return -EINVAL;
+	}
+	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
+		snprintf(err, errlen, "--timeline: expected a file path (PATH.svg), not -");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+unsigned cli_concurrency(const struct config *cfg, enum mode m)
+{
+	size_t c;
+	switch (m) {
+	case MODE_SEQUENTIAL:
+		c = 1;
+		break;
+	case MODE_ASYNC:
+		c = cfg->concurrency ? cfg->concurrency : cfg->n;
+		break;
+	default:
+		c = cfg->concurrency ? cfg->concurrency : CLI_DEFAULT_WORKERS;
+		break;
+	}
+	if (c > cfg->n)
+		c = cfg->n;
+	return c ? (unsigned)c : 1;
+}

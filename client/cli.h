@@ -1,0 +1,54 @@
+/* cli.h -- latlab-client's command line: one parse, defaults in one place, cross-field checks. */
+#ifndef LATLAB_CLI_H
+#define LATLAB_CLI_H
+
+#include "batch.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_MAX_REQUESTS    1000000u /* -n and --repeat x URLs */
+#define CLI_MAX_URLS        10000u
+#define CLI_MAX_URL_LEN     2048u
+#define CLI_MAX_THREADS     1024u
+#define CLI_MAX_PROCESSES   256u
+#define CLI_MAX_INFLIGHT    100000u
+#define CLI_DEFAULT_WORKERS 8u                /* threads and processes without -c */
+#define CLI_DEFAULT_TIMEOUT (30ULL * 1000000) /* --timeout default, microseconds */
+
+enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
+
+struct config {
+	enum cli_action action;
+	enum mode mode;
+	const char *const *urls; /* points into argv, not owned */
+	size_t nurls;
+	size_t n;             /* requests in the batch */
+	unsigned concurrency; /* -c as given; 0: the mode's default */
+	uint64_t timeout_us;  /* 0: none */
+	uint64_t work_cpu_us; /* 0: none */
+	int gil;
+	int trace;
+	int quiet;
+	const char *json_path; /* NULL: none; "-": stdout */
+	const char *csv_path;  /* NULL: none; "-": stdout */
+	const char *timeline_path;
+};
+
+/* Parses argv into *cfg (argv must outlive cfg). Returns 0, or -EINVAL with a one-line
+ * message in err naming the flag and the accepted form. Needs curl_global_init first
+ * (URLs are checked with libcurl's URL parser: http or https, with a host). */
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
+
+/* The effective concurrency of a mode under cfg: 1 for sequential, -c or the default for
+ * threads and processes, -c or all for async; never more than cfg->n (and at least 1). */
+unsigned cli_concurrency(const struct config *cfg, enum mode m);
+
+/* The mode's name ("sequential", ...). */
+const char *cli_mode_name(enum mode m);
+
+/* Prints the usage text (man-page style) to f. */
+void cli_usage(FILE *f);
+
+#endif

@@ -1,0 +1,151 @@
+/* compare.c -- the four modes on one batch, each in a child process (so getrusage measures
+ * that mode alone), results sent back over a pipe as a header plus fixed-size records. */
+#include "compare.h"
+
+#include "cli.h"
+#include "http.h"
+#include "modes.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct compare_head {
+	int rc;         /* the mode's return value */
+	struct run run; /* results pointer is meaningless on the other side */
+};
+
+static int compare_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* reads exactly len bytes; 0, or -1 on EOF or error */
+static int compare_read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static void compare_child(const struct batch *b, enum mode m, int fd)
+{
+	struct compare_head head;
+	memset(&head, 0, sizeof(head));
+	struct run *r = run_new(m, b->n);
+	if (!r)
+		_exit(3);
+	head.rc = mode_lookup(m)(b, r);
+	head.run = *r;
+	head.run.results = NULL;
+	if (compare_write_all(fd, &head, sizeof(head)) != 0 ||
+	    compare_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0)
+		_exit(4);
+	run_free(r);
+	close(fd);
+	_exit(0);
+}
+
+/* runs mode m in a child; fills *r (already allocated with b->n records) */
+static int compare_one(const struct batch *b, enum mode m, struct run *r)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -errno;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		compare_child(b, m, p[1]);
+	}
+	close(p[1]);
+	struct compare_head head;
+	int rc = compare_read_all(p[0], &head, sizeof(head));
+	if (rc == 0 && head.run.n == r->n)
+		rc = compare_read_all(p[0], r->results, r->n * sizeof(*r->results));
+	else
+		rc = -1;
+	close(p[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc == 0 && head.rc == 0) {
+		struct req_result *keep = r->results;
+		*r = head.run;
+		r->results = keep;
+		for (size_t i = 0; i < r->n; i++)
+			r->results[i].errmsg[sizeof(r->results[i].errmsg) - 1] = '\0';
+		return 0;
+	}
+	char why[64];
+	if (rc == 0)
+		snprintf(why, sizeof(why), "%s", strerror(-head.rc));
+	else if (WIFSIGNALED(status))
+		snprintf(why, sizeof(why), "mode process died (signal %d)", WTERMSIG(status));
+	else
+		snprintf(why, sizeof(why), "mode process died (exit %d)", WEXITSTATUS(status));
+	for (size_t i = 0; i < r->n; i++)
+		http_record_error(&r->results[i], b, i, ERR_OTHER, why, 0);
+	return 0;
+}
+
+int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
+                struct run *runs[COMPARE_NMODES])
+{
+	static const enum mode order[COMPARE_NMODES] = {MODE_SEQUENTIAL, MODE_THREADS,
+	                                                MODE_PROCESSES, MODE_ASYNC};
+	int err = -ENOMEM;
+	for (size_t k = 0; k < COMPARE_NMODES; k++)
+		runs[k] = NULL;
+	for (size_t k = 0; k < COMPARE_NMODES; k++) {
+		runs[k] = run_new(order[k], b->n);
+		if (!runs[k])
+			goto fail;
+		struct batch bm = *b;
+		bm.concurrency = conc[k];
+		runs[k]->concurrency = conc[k] ? conc[k] : (unsigned)b->n;
+		int rc = compare_one(&bm, order[k], runs[k]);
+		if (rc != 0) {
+			fprintf(stderr, "latlab-client: compare: cannot run %s: %s\n",
+			        cli_mode_name(order[k]), strerror(-rc));
+			err = rc;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	for (size_t k = 0; k < COMPARE_NMODES; k++) {
+		run_free(runs[k]);
+		runs[k] = NULL;
+	}
+	return err;
+}

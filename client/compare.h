@@ -1,0 +1,17 @@
+/* compare.h -- every mode on the same batch, each in its own child process so that its
+ * cost (CPU, context switches, peak RSS) is its own. */
+#ifndef LATLAB_COMPARE_H
+#define LATLAB_COMPARE_H
+
+#include "batch.h"
+
+#define COMPARE_NMODES 4 /* sequential, threads, processes, async: the report order */
+
+/* Runs the four modes one after another on b, mode m with concurrency conc[m] (0: all), each
+ * in a forked child that sends its run back over a pipe. Fills runs[0..4) (free each with
+ * run_free). A mode whose child fails is recorded with every request ERR_OTHER. Returns 0 or
+ * -ENOMEM / -errno when no run could be made at all. Call with no other threads running. */
+int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
+                struct run *runs[COMPARE_NMODES]);
+
+#endif

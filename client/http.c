@@ -1,0 +1,200 @@
+/* http.c -- libcurl easy-handle setup shared by every mode, and what a transfer left behind:
+ * status, body bytes, the injected delay header, and an error class. No concurrency here. */
+#include "http.h"
+
+#include "clock.h"
+#include "trace.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_xfer *x = userp;
+	size_t len = size * nmemb;
+	x->res->bytes += len;
+	if (x->body_len < HTTP_BODY_KEEP) {
+		size_t keep = HTTP_BODY_KEEP - x->body_len;
+		if (keep > len)
+			keep = len;
+		memcpy(x->body + x->body_len, data, keep);
+		x->body_len += keep;
+	}
+	return len;
+}
+
+static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_xfer *x = userp;
+	size_t len = size * nmemb;
+	int64_t delay;
+	/* a malformed value leaves the delay unknown rather than failing the transfer */
+	if (http_parse_delay_header(data, len, &delay) == 1)
+		x->res->delay_us = delay;
+	return len;
+}
+
+int http_parse_delay_header(const char *line, size_t len, int64_t *delay_us)
+{
+	static const char name[] = "x-latlab-delay-us";
+	const size_t nlen = sizeof(name) - 1;
+	if (len <= nlen || line[nlen] != ':' || strncasecmp(line, name, nlen) != 0)
+		return 0;
+	size_t i = nlen + 1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	size_t end = len;
+	while (end > i && (line[end - 1] == '\r' || line[end - 1] == '\n' || line[end - 1] == ' ' ||
+	                   line[end - 1] == '\t'))
+		end--;
+	if (i == end)
+		return -EINVAL;
+	int64_t v = 0;
+	for (; i < end; i++) {
+		if (!isdigit((unsigned char)line[i]))
+			return -EINVAL;
+		v = v * 10 + (line[i] - '0');
+		if (v > HTTP_DELAY_MAX_US)
+			return -EINVAL;
+	}
+	*delay_us = v;
+	return 1;
+}
+
+enum err_class http_classify(CURLcode rc, long status)
+{
+	switch (rc) {
+	case CURLE_OK:
+		return status >= 400 ? ERR_HTTP : status > 0 ? ERR_NONE : ERR_OTHER;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return ERR_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return ERR_TIMEOUT;
+	default:
+		return ERR_OTHER;
+	}
+}
+
+int http_xfer_init(struct http_xfer *x, const struct batch *b, uint64_t t0_us)
+{
+	memset(x, 0, sizeof(*x));
+	x->url_index = SIZE_MAX;
+	x->t0_us = t0_us;
+	x->pid = getpid();
+	x->tid = trace_gettid();
+	x->easy = curl_easy_init();
+	if (!x->easy)
+		return -ENOMEM;
+	CURL *e = x->easy;
+	x->seq_node.data = x->seq_header;
+	x->seq_node.next = NULL;
+	int bad = 0;
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "latlab-client/" LATLAB_VERSION) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, &x->seq_node) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK;
+	if (b->timeout_us) {
+		long ms = (long)((b->timeout_us + 999) / 1000);
+		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK;
+	}
+	if (bad) {
+		http_xfer_cleanup(x);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void http_xfer_cleanup(struct http_xfer *x)
+{
+	if (x->easy)
+		curl_easy_cleanup(x->easy);
+	x->easy = NULL;
+}
+
+int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint32_t worker,
+                      struct req_result *res)
+{
+	size_t u = i % b->nurls;
+	x->res = res;
+	res->index = (uint32_t)i;
+	res->url_index = (uint32_t)u;
+	res->pid = x->pid;
+	res->tid = x->tid;
+	res->worker = worker;
+	res->status = 0;
+	res->bytes = 0;
+	res->delay_us = -1;
+	res->err = ERR_NONE;
+	res->errmsg[0] = '\0';
+	x->body_len = 0;
+	x->errbuf[0] = '\0';
+	snprintf(x->seq_header, sizeof(x->seq_header), "X-Latlab-Seq: %zu", i);
+	if (b->trace)
+		trace_request(x->pid, x->tid, b->urls[u]);
+	res->start_us = clock_now_us() - x->t0_us;
+	if (u != x->url_index) {
+		x->url_index = SIZE_MAX;
+		if (curl_easy_setopt(x->easy, CURLOPT_URL, b->urls[u]) != CURLE_OK)
+			return -EINVAL;
+		x->url_index = u;
+	}
+	return 0;
+}
+
+void http_xfer_finish(struct http_xfer *x, CURLcode rc)
+{
+	struct req_result *res = x->res;
+	res->end_us = clock_now_us() - x->t0_us;
+	long status = 0;
+	if (rc != CURLE_URL_MALFORMAT)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	res->status = (int)status;
+	res->err = http_classify(rc, status);
+	if (res->err == ERR_NONE)
+		return;
+	if (rc == CURLE_OK && status >= 400)
+		snprintf(res->errmsg, sizeof(res->errmsg), "HTTP %ld", status);
+	else if (rc == CURLE_OK)
+		snprintf(res->errmsg, sizeof(res->errmsg), "no HTTP status");
+	else
+		snprintf(res->errmsg, sizeof(res->errmsg), "%.95s",
+		         x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+}
+
+void http_xfer_perform(struct http_xfer *x, const struct batch *b, size_t i, uint32_t worker,
+                       struct req_result *res)
+{
+	if (http_xfer_prepare(x, b, i, worker, res) != 0) {
+		http_xfer_finish(x, CURLE_URL_MALFORMAT);
+		return;
+	}
+	http_xfer_finish(x, curl_easy_perform(x->easy));
+}
+
+void http_record_error(struct req_result *res, const struct batch *b, size_t i, enum err_class err,
+                       const char *msg, uint64_t at_us)
+{
+	res->index = (uint32_t)i;
+	res->url_index = (uint32_t)(i % b->nurls);
+	res->start_us = at_us;
+	res->end_us = at_us;
+	res->status = 0;
+	res->bytes = 0;
+	res->delay_us = -1;
+	res->err = err;
+	snprintf(res->errmsg, sizeof(res->errmsg), "%s", msg);
+}

@@ -1,0 +1,354 @@
+/* report.c -- turning finished runs into a summary, a compare table, JSON (jansson) and CSV.
+ * Owns no run; every output goes to a FILE the caller names. */
+#include "report.h"
+
+#include "cli.h"
+#include "histogram.h"
+#include "units.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *const report_err_names[ERR_NCLASSES] = {"", "connect", "timeout", "http",
+                                                           "other"};
+
+const char *report_err_name(enum err_class e)
+{
+	return (unsigned)e < ERR_NCLASSES ? report_err_names[e] : "other";
+}
+
+int report_summarize(const struct run *r, struct summary *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = r->n;
+	s->wall_us = r->wall_us;
+	s->first_error = SIZE_MAX;
+	struct hist *h = hist_new();
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct req_result *q = &r->results[i];
+		enum err_class e = (unsigned)q->err < ERR_NCLASSES ? q->err : ERR_OTHER;
+		if (e == ERR_NONE)
+			s->ok++;
+		else {
+			s->errors[e]++;
+			if (s->first_error == SIZE_MAX)
+				s->first_error = i;
+		}
+		if (q->status > 0)
+			hist_record(h, q->end_us >= q->start_us ? q->end_us - q->start_us : 0);
+	}
+	s->failed = s->n - s->ok;
+	s->rps = r->wall_us ? (double)r->n * 1e6 / (double)r->wall_us : 0;
+	s->lat_count = (size_t)hist_count(h);
+	s->lat_min_us = hist_min(h);
+	s->lat_p50_us = hist_percentile(h, 50);
+	s->lat_p90_us = hist_percentile(h, 90);
+	s->lat_p99_us = hist_percentile(h, 99);
+	s->lat_max_us = hist_max(h);
+	s->lat_mean_us = hist_mean(h);
+	hist_free(h);
+	s->ideal_known = r->n > 0 && run_ideal_us(r, &s->ideal_us) == 0;
+	s->efficiency = s->ideal_known && r->wall_us ? (double)s->ideal_us / (double)r->wall_us : 0;
+	return 0;
+}
+
+static char *report_dur(uint64_t us, char *buf, size_t len)
+{
+	return units_format_duration(us, buf, len);
+}
+
+void report_print_run(FILE *f, const struct run *r, const struct summary *s,
+                      const char *const *urls, size_t nurls)
+{
+	char a[32], b[32], c[32], d[32], e[32], g[32];
+	fprintf(f, "%s: %zu requests, concurrency %u\n", cli_mode_name(r->mode), s->n,
+	        r->concurrency);
+	fprintf(f, "  ok         %zu\n", s->ok);
+	fprintf(f, "  errors     %zu (connect %zu, timeout %zu, http %zu, other %zu)\n", s->failed,
+	        s->errors[ERR_CONNECT], s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP],
+	        s->errors[ERR_OTHER]);
+	if (s->first_error != SIZE_MAX) {
+		const struct req_result *q = &r->results[s->first_error];
+		fprintf(f, "  first error request %zu (%s): %s\n", s->first_error,
+		        q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
+	}
+	fprintf(f, "  wall       %s   %.1f req/s\n", report_dur(s->wall_us, a, sizeof(a)), s->rps);
+	if (s->lat_count)
+		fprintf(f, "  latency    min %s  mean %s  p50 %s  p90 %s  p99 %s  max %s\n",
+		        report_dur(s->lat_min_us, a, sizeof(a)),
+		        report_dur((uint64_t)(s->lat_mean_us + 0.5), b, sizeof(b)),
+		        report_dur(s->lat_p50_us, c, sizeof(c)),
+		        report_dur(s->lat_p90_us, d, sizeof(d)),
+		        report_dur(s->lat_p99_us, e, sizeof(e)),
+		        report_dur(s->lat_max_us, g, sizeof(g)));
+	else
+		fprintf(f, "  latency    none (no request got an HTTP response)\n");
+	if (s->ideal_known)
+		fprintf(f, "  ideal      %s   efficiency %.0f%% (ideal / wall)\n",
+		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
+	else
+		fprintf(f,
+		        "  ideal      unknown   efficiency unknown (no X-Latlab-Delay-Us from the "
+		        "server)\n");
+	fprintf(f,
+	        "  client     cpu %s user + %s sys, %llu context switches (%llu voluntary), "
+	        "peak RSS %s\n",
+	        report_dur(r->cpu_user_us, a, sizeof(a)), report_dur(r->cpu_sys_us, b, sizeof(b)),
+	        (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary),
+	        (unsigned long long)r->ctx_voluntary,
+	        units_format_size(r->maxrss_kib * 1024, c, sizeof(c)));
+}
+
+void report_print_compare(FILE *f, const struct run *const *runs, const struct summary *sums,
+                          size_t nruns)
+{
+	const struct summary *base = NULL;
+	for (size_t k = 0; k < nruns; k++)
+		if (runs[k]->mode == MODE_SEQUENTIAL)
+			base = &sums[k];
+	fprintf(f, "%-11s %5s %7s %9s %9s %8s %8s %8s %6s %9s %8s %8s %9s\n", "mode", "conc", "ok",
+	        "wall", "req/s", "p50", "p99", "ideal", "effic", "speed-up", "cpu", "ctx-sw",
+	        "peak-RSS");
+	for (size_t k = 0; k < nruns; k++) {
+		const struct run *r = runs[k];
+		const struct summary *s = &sums[k];
+		char wall[32], p50[32], p99[32], ideal[32], eff[16], sp[16], cpu[32], rss[32];
+		char ok[32];
+		snprintf(ok, sizeof(ok), "%zu/%zu", s->ok, s->n);
+		report_dur(s->wall_us, wall, sizeof(wall));
+		if (s->lat_count) {
+			report_dur(s->lat_p50_us, p50, sizeof(p50));
+			report_dur(s->lat_p99_us, p99, sizeof(p99));
+		} else {
+			snprintf(p50, sizeof(p50), "-");
+			snprintf(p99, sizeof(p99), "-");
+		}
+		if (s->ideal_known) {
+			report_dur(s->ideal_us, ideal, sizeof(ideal));
+			snprintf(eff, sizeof(eff), "%.0f%%", 100.0 * s->efficiency);
+		} else {
+			snprintf(ideal, sizeof(ideal), "unknown");
+			snprintf(eff, sizeof(eff), "unknown");
+		}
+		if (base && s->wall_us)
+			snprintf(sp, sizeof(sp), "%.2fx",
+			         (double)base->wall_us / (double)s->wall_us);
+		else
+			snprintf(sp, sizeof(sp), "-");
+		report_dur(r->cpu_user_us + r->cpu_sys_us, cpu, sizeof(cpu));
+		units_format_size(r->maxrss_kib * 1024, rss, sizeof(rss));
+		fprintf(f, "%-11s %5u %7s %9s %9.1f %8s %8s %8s %6s %9s %8s %8llu %9s\n",
+		        cli_mode_name(r->mode), r->concurrency, ok, wall, s->rps, p50, p99, ideal,
+		        eff, sp, cpu, (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary),
+		        rss);
+	}
+}
+
+void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
+                                 size_t nruns, const char *const *urls, size_t nurls)
+{
+	for (size_t k = 0; k < nruns; k++) {
+		const struct summary *s = &sums[k];
+		if (!s->failed)
+			continue;
+		const struct req_result *q = &runs[k]->results[s->first_error];
+		fprintf(f,
+		        "%s: %zu errors (connect %zu, timeout %zu, http %zu, other %zu); first: "
+		        "request %zu (%s): %s\n",
+		        cli_mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
+		        s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP], s->errors[ERR_OTHER],
+		        s->first_error, q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
+	}
+}
+
+/* a json object, or NULL after releasing it when any set failed */
+static json_t *report_checked(json_t *o, int bad)
+{
+	if (!o || bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+json_t *report_run_json(const struct run *r, const struct summary *s,
+                        const struct summary *speedup_base)
+{
+	json_t *errors = json_object();
+	json_t *lat = json_object();
+	json_t *o = json_object();
+	int bad = !errors || !lat || !o;
+	for (int e = ERR_CONNECT; e < ERR_NCLASSES && !bad; e++)
+		bad |= json_object_set_new(errors, report_err_names[e],
+		                           json_integer((json_int_t)s->errors[e]));
+	if (!bad && s->lat_count) {
+		bad |= json_object_set_new(lat, "min", json_real(s->lat_min_us / 1e3));
+		bad |= json_object_set_new(lat, "mean", json_real(s->lat_mean_us / 1e3));
+		bad |= json_object_set_new(lat, "p50", json_real(s->lat_p50_us / 1e3));
+		bad |= json_object_set_new(lat, "p90", json_real(s->lat_p90_us / 1e3));
+		bad |= json_object_set_new(lat, "p99", json_real(s->lat_p99_us / 1e3));
+		bad |= json_object_set_new(lat, "max", json_real(s->lat_max_us / 1e3));
+	} else if (!bad) {
+		const char *keys[] = {"min", "mean", "p50", "p90", "p99", "max"};
+		for (size_t k = 0; k < 6; k++)
+			bad |= json_object_set_new(lat, keys[k], json_null());
+	}
+	if (bad) {
+		json_decref(errors);
+		json_decref(lat);
+		json_decref(o);
+		return NULL;
+	}
+	bad |= json_object_set_new(o, "mode", json_string(cli_mode_name(r->mode)));
+	bad |= json_object_set_new(o, "requests", json_integer((json_int_t)s->n));
+	bad |= json_object_set_new(o, "concurrency", json_integer(r->concurrency));
+	bad |= json_object_set_new(o, "ok", json_integer((json_int_t)s->ok));
+	bad |= json_object_set_new(o, "errors", errors);
+	bad |= json_object_set_new(o, "wall_s", json_real(s->wall_us / 1e6));
+	bad |= json_object_set_new(o, "rps", json_real(s->rps));
+	bad |= json_object_set_new(o, "latency_ms", lat);
+	bad |= json_object_set_new(o, "latency_count", json_integer((json_int_t)s->lat_count));
+	bad |= json_object_set_new(o, "ideal_s",
+	                           s->ideal_known ? json_real(s->ideal_us / 1e6) : json_null());
+	bad |= json_object_set_new(o, "efficiency",
+	                           s->ideal_known ? json_real(s->efficiency) : json_null());
+	if (speedup_base)
+		bad |= json_object_set_new(
+		        o, "speedup",
+		        s->wall_us ? json_real((double)speedup_base->wall_us / (double)s->wall_us)
+		                   : json_null());
+	bad |= json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_us / 1e6));
+	bad |= json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_us / 1e6));
+	bad |= json_object_set_new(o, "ctx_voluntary", json_integer((json_int_t)r->ctx_voluntary));
+	bad |= json_object_set_new(o, "ctx_involuntary",
+	                           json_integer((json_int_t)r->ctx_involuntary));
+	bad |= json_object_set_new(o, "maxrss_kib", json_integer((json_int_t)r->maxrss_kib));
+	return report_checked(o, bad);
+}
+
+/* opens path for writing ("-": stdout); NULL with a message in err */
+static FILE *report_open(const char *flag, const char *path, char *err, size_t errlen)
+{
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		snprintf(err, errlen, "%s: cannot write '%s': %s", flag, path, strerror(errno));
+	return f;
+}
+
+static int report_close(FILE *f, const char *flag, const char *path, char *err, size_t errlen)
+{
+	int bad = ferror(f);
+	if (f == stdout)
+		bad |= fflush(f) != 0;
+	else
+		bad |= fclose(f) != 0;
+	if (bad) {
+		snprintf(err, errlen, "%s: writing '%s' failed", flag, path);
+		return -EIO;
+	}
+	return 0;
+}
+
+int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
+                      size_t nruns, int compare, char *err, size_t errlen)
+{
+	const struct summary *base = NULL;
+	if (compare)
+		for (size_t k = 0; k < nruns; k++)
+			if (runs[k]->mode == MODE_SEQUENTIAL)
+				base = &sums[k];
+	json_t *root = NULL;
+	if (compare) {
+		json_t *arr = json_array();
+		root = json_object();
+		int bad = !arr || !root;
+		for (size_t k = 0; k < nruns && !bad; k++)
+			bad |= json_array_append_new(arr,
+			                             report_run_json(runs[k], &sums[k], base)) != 0;
+		if (!bad)
+			bad = json_object_set_new(root, "runs", arr) != 0;
+		else
+			json_decref(arr);
+		if (bad) {
+			json_decref(root);
+			root = NULL;
+		}
+	} else if (nruns == 1) {
+		root = report_run_json(runs[0], &sums[0], NULL);
+	}
+	if (!root) {
+		snprintf(err, errlen, "--json: out of memory");
+		return -ENOMEM;
+	}
+	FILE *f = report_open("--json", path, err, errlen);
+	if (!f) {
+		json_decref(root);
+		return -EIO;
+	}
+	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
+	json_decref(root);
+	if (rc == 0)
+		fputc('\n', f);
+	int crc = report_close(f, "--json", path, err, errlen);
+	if (rc) {
+		snprintf(err, errlen, "--json: writing '%s' failed", path);
+		return -EIO;
+	}
+	return crc;
+}
+
+/* one CSV field, quoted when it needs to be (RFC 4180) */
+static void report_csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
+                     const char *const *urls, size_t nurls, int compare, char *err, size_t errlen)
+{
+	FILE *f = report_open("--csv", path, err, errlen);
+	if (!f)
+		return -EIO;
+	fputs("index,url,pid,tid,start_us,end_us,status,bytes,delay_us,error", f);
+	fputs(compare ? ",mode\n" : "\n", f);
+	for (size_t k = 0; k < nruns; k++) {
+		const struct run *r = runs[k];
+		for (size_t i = 0; i < r->n; i++) {
+			const struct req_result *q = &r->results[i];
+			fprintf(f, "%u,", q->index);
+			report_csv_field(f, q->url_index < nurls ? urls[q->url_index] : "");
+			fprintf(f, ",%ld,%ld,%llu,%llu,%d,%llu,", (long)q->pid, (long)q->tid,
+			        (unsigned long long)q->start_us, (unsigned long long)q->end_us,
+			        q->status, (unsigned long long)q->bytes);
+			if (q->delay_us >= 0)
+				fprintf(f, "%lld", (long long)q->delay_us);
+			fputc(',', f);
+			if (q->err != ERR_NONE) {
+				char msg[160];
+				snprintf(msg, sizeof(msg), "%s: %s", report_err_name(q->err),
+				         q->errmsg);
+				report_csv_field(f, msg);
+			}
+			if (compare) {
+				fputc(',', f);
+				fputs(cli_mode_name(r->mode), f);
+			}
+			fputc('\n', f);
+		}
+	}
+	return report_close(f, "--csv", path, err, errlen);
+}

@@ -1,0 +1,64 @@
+/* report.h -- what a finished run means: the summary, the compare table, JSON and CSV.
+ * Reads struct run records; never changes them. */
+#ifndef LATLAB_REPORT_H
+#define LATLAB_REPORT_H
+
+#include "batch.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct summary {
+	size_t n;
+	size_t ok;
+	size_t errors[ERR_NCLASSES]; /* by class; errors[ERR_NONE] is unused */
+	size_t failed;               /* n - ok */
+	uint64_t wall_us;
+	double rps; /* requests finished per second of wall time */
+	/* latency (end - start) of the requests that got an HTTP response */
+	size_t lat_count;
+	uint64_t lat_min_us, lat_p50_us, lat_p90_us, lat_p99_us, lat_max_us;
+	double lat_mean_us;
+	int ideal_known; /* every request carried X-Latlab-Delay-Us */
+	uint64_t ideal_us;
+	double efficiency;  /* ideal / wall when ideal_known */
+	size_t first_error; /* index of the first failed request; SIZE_MAX: none */
+};
+
+/* Fills *s from r (histogram from common/). Returns 0 or -ENOMEM. */
+int report_summarize(const struct run *r, struct summary *s);
+
+/* Prints the human summary of one run to f. urls name r's batch. */
+void report_print_run(FILE *f, const struct run *r, const struct summary *s,
+                      const char *const *urls, size_t nurls);
+
+/* Prints the compare table of runs[0..nruns) to f; speed-up is against the run whose mode is
+ * MODE_SEQUENTIAL, when there is one. */
+void report_print_compare(FILE *f, const struct run *const *runs, const struct summary *sums,
+                          size_t nruns);
+
+/* Prints, for each run with failures, its error counts by class and its first error. */
+void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
+                                 size_t nruns, const char *const *urls, size_t nurls);
+
+/* The JSON object of one run (DESIGN.md keys plus the client's cost); speedup_base is the
+ * sequential run's summary for a "speedup" key, or NULL. New reference; NULL on no memory. */
+json_t *report_run_json(const struct run *r, const struct summary *s,
+                        const struct summary *speedup_base);
+
+/* Writes one run's object (compare == 0, nruns == 1) or {"runs": [...]} to path ("-":
+ * stdout). Returns 0, or a negative errno with a one-line message in err. */
+int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
+                      size_t nruns, int compare, char *err, size_t errlen);
+
+/* Writes the CSV header and one row per request of every run (with a trailing "mode" column
+ * when compare) to path ("-": stdout). Returns 0, or a negative errno with a message. */
+int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
+                     const char *const *urls, size_t nurls, int compare, char *err, size_t errlen);
+
+/* The name of an error class as used in JSON and CSV ("connect", ...; "" for ERR_NONE). */
+const char *report_err_name(enum err_class e);
+
+#endif

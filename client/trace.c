@@ -1,0 +1,34 @@
+/* trace.c -- one "PID process | TID url : URL" line per request start; no buffering, no locks. */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+void trace_request(pid_t pid, pid_t tid, const char *url)
+{
+	char line[1024];
+	int len = snprintf(line, sizeof(line), "%ld process | %ld url : %s\n", (long)pid, (long)tid,
+	                   url);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(line)) { /* cut a long URL but keep the newline */
+		len = (int)sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	size_t off = 0;
+	while (off < (size_t)len) {
+		ssize_t w = write(STDOUT_FILENO, line + off, (size_t)len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		off += (size_t)w;
+	}
+}
+
+pid_t trace_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
