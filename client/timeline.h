@@ -1,10 +1,19 @@
 /* timeline.h -- the classroom picture: an SVG Gantt chart of one or more finished runs.
  *
- * One panel per run, all panels on the same time axis (ms). In a panel, one lane per worker
- * (thread, process, or the single loop), one bar per request coloured by URL/site. A lane
- * whose requests overlap in time (the async loop) stacks them in sub-rows, so concurrency on
- * one thread is visible beside parallel lanes. The title of a panel names the mode, wall time
- * and efficiency (or "unknown" when the server sent no delays). */
+ * One panel per run, all panels on the same time axis (ms; seconds once the axis reaches
+ * 10 s). In a panel, one lane per worker (struct req_result.worker: "main thread",
+ * "thread N (tid T)", "process N (pid P)", "event loop (tid T)"), one bar per request from
+ * start_us to end_us, coloured by url_index (a fixed palette, named in a legend by the URL's
+ * last path segment or host). A lane whose requests overlap in time (the async loop) stacks
+ * them in sub-rows, each request in the first sub-row free at its start, so concurrency on
+ * one thread is visible beside parallel lanes; rows shrink so a panel stays about 320 px
+ * tall. Failed requests (err != ERR_NONE) are hatched with a red outline. The title of a
+ * panel names the mode, wall time, efficiency (ideal / wall from run_ideal_us, or "unknown"
+ * when the server sent no delays) and, after a first sequential panel, the speed-up.
+ *
+ * For tests and tools, each bar is <rect class="req" ...> ("req fail" when failed) with
+ * data-lane and data-row attributes; each lane background is class="lane"; each panel is
+ * <g class="panel" data-mode="...">. Text from outside (URLs, error messages) is escaped. */
 #ifndef LATLAB_TIMELINE_H
 #define LATLAB_TIMELINE_H
 
@@ -12,9 +21,13 @@
 
 #include <stddef.h>
 
-/* Writes the SVG for runs[0..nruns) to path (replacing it atomically). urls/nurls name the
- * batch's distinct URLs for the legend. Returns 0, or a negative errno with a one-line
- * message in err. */
+/* Writes the SVG for runs[0..nruns) to path: to path.tmp first, then renamed over path, so
+ * a reader never sees half a picture. urls/nurls name the batch's distinct URLs for the
+ * legend and tooltips (not owned; NULL/0 labels them "URL k"). Reads the runs, never changes
+ * them. Time and memory are O(n log n) in the number of requests.
+ * Returns 0, or a negative errno with a one-line message naming path in err (when err is
+ * not NULL): -EINVAL for no runs or a NULL run, -ENOMEM, or the errno of a failed
+ * open/write/rename (no file is left behind then). */
 int timeline_write_svg(const char *path, const struct run *const *runs, size_t nruns,
                        const char *const *urls, size_t nurls, char *err, size_t errlen);
 

@@ -513,6 +513,79 @@ static void failed_requests_are_marked(void **state)
 	run_free(r);
 }
 
+static void async_rows_equal_the_most_requests_in_flight(void **state)
+{
+	struct fixture *fx = *state;
+	/* 100 requests, 10 in flight at a time: waves of 10 overlapping requests */
+	struct run *r = run_new(MODE_ASYNC, 100);
+	assert_non_null(r);
+	r->concurrency = 10;
+	for (size_t i = 0; i < 100; i++)
+		fill(&r->results[i], i, 0, (i / 10) * 10000 + i % 10 * 50, 9000, 1);
+	r->wall_us = 100000;
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	long max_row = -1;
+	for (const char *t = strstr(svg, "<rect class=\"req"); t;
+	     t = strstr(t + 1, "<rect class=\"req")) {
+		long row = attr_long(t, "data-row");
+		if (row > max_row)
+			max_row = row;
+	}
+	assert_int_equal(max_row, 9);
+	assert_non_null(strstr(svg, "up to 10 requests at once"));
+	free(svg);
+	run_free(r);
+}
+
+static void legend_summarises_many_urls(void **state)
+{
+	struct fixture *fx = *state;
+	const char *urls[15];
+	char names[15][64];
+	for (int i = 0; i < 15; i++) {
+		snprintf(names[i], sizeof(names[i]), "http://site%d.example/p/leaf%d", i, i);
+		urls[i] = names[i];
+	}
+	struct run *r = seq_run(30, 1);
+	for (size_t i = 0; i < 30; i++)
+		r->results[i].url_index = (uint32_t)(i % 15);
+	r->results[29].url_index = 99; /* beyond the list: still drawn, named by number */
+	assert_int_equal(write_runs(fx->path, &r, 1, urls, 15), 0);
+	char *svg = slurp(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"req"), 30);
+	assert_non_null(strstr(svg, ">leaf0</tspan>"));
+	assert_non_null(strstr(svg, "+4 more URLs"));
+	assert_null(strstr(svg, ">leaf14</tspan>"));
+	assert_non_null(strstr(svg, "#29 URL 100"));
+	free(svg);
+	run_free(r);
+}
+
+static void long_runs_count_the_axis_in_seconds(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = seq_run(10, 1);
+	r->wall_us = 16300000; /* the lecture's 16.3 s */
+	r->results[9].end_us = 16200000;
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = slurp(fx->path);
+	assert_non_null(strstr(svg, "started (s)"));
+	assert_non_null(strstr(svg, ">18</text>")); /* ticks every 2 s up to 18 s */
+	assert_null(strstr(svg, ">20</text>"));
+	assert_non_null(strstr(svg, "wall 16.3"));
+	free(svg);
+	r->wall_us = 90000;
+	r->results[9].end_us = 89000;
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	svg = slurp(fx->path);
+	assert_non_null(strstr(svg, "started (ms)"));
+	assert_non_null(strstr(svg, ">90</text>"));
+	free(svg);
+	run_free(r);
+}
+
 static void unwritable_path_fails_with_a_message(void **state)
 {
 	(void)state;
@@ -636,30 +709,30 @@ static void compare_picture_renders_to_png(void **state)
 		run_free(runs[i]);
 }
 
+/* every test gets a fresh temporary directory */
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test_setup_teardown(sequential_run_draws_one_bar_per_request, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(threads_get_one_lane_per_worker, setup, teardown),
-	        cmocka_unit_test_setup_teardown(processes_lanes_name_their_pid, setup, teardown),
-	        cmocka_unit_test_setup_teardown(async_overlapping_requests_take_distinct_rows,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(free_sub_rows_are_reused_first_fit, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(urls_are_xml_escaped, setup, teardown),
-	        cmocka_unit_test_setup_teardown(title_says_efficiency_unknown_without_delays, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(compare_panels_share_one_axis_and_show_speedup,
-	                                        setup, teardown),
-	        cmocka_unit_test_setup_teardown(failed_requests_are_marked, setup, teardown),
-	        cmocka_unit_test_setup_teardown(unwritable_path_fails_with_a_message, setup,
-	                                        teardown),
-	        cmocka_unit_test_setup_teardown(no_runs_is_an_error, setup, teardown),
-	        cmocka_unit_test_setup_teardown(empty_run_draws_an_empty_panel, setup, teardown),
-	        cmocka_unit_test_setup_teardown(file_is_replaced_atomically, setup, teardown),
-	        cmocka_unit_test_setup_teardown(ten_thousand_requests_are_fast, setup, teardown),
-	        cmocka_unit_test_setup_teardown(compare_picture_renders_to_png, setup, teardown),
+	        TEST(sequential_run_draws_one_bar_per_request),
+	        TEST(threads_get_one_lane_per_worker),
+	        TEST(processes_lanes_name_their_pid),
+	        TEST(async_overlapping_requests_take_distinct_rows),
+	        TEST(free_sub_rows_are_reused_first_fit),
+	        TEST(async_rows_equal_the_most_requests_in_flight),
+	        TEST(urls_are_xml_escaped),
+	        TEST(legend_summarises_many_urls),
+	        TEST(title_says_efficiency_unknown_without_delays),
+	        TEST(compare_panels_share_one_axis_and_show_speedup),
+	        TEST(long_runs_count_the_axis_in_seconds),
+	        TEST(failed_requests_are_marked),
+	        TEST(unwritable_path_fails_with_a_message),
+	        TEST(no_runs_is_an_error),
+	        TEST(empty_run_draws_an_empty_panel),
+	        TEST(file_is_replaced_atomically),
+	        TEST(ten_thousand_requests_are_fast),
+	        TEST(compare_picture_renders_to_png),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
