@@ -17,7 +17,8 @@ struct hist {
 	uint64_t count;
 	uint64_t min, max;
 	uint64_t clamped;
-	double sum, sumsq;
+	uint64_t sum_lo, sum_hi; /* exact 128-bit sum of the recorded values, for the mean */
+	double wmean, m2;        /* Welford: running mean and sum of squared deviations */
 	uint64_t buckets[NBUCKETS];
 };
 
@@ -76,8 +77,13 @@ void hist_record(struct hist *h, uint64_t us)
 	if (us > h->max)
 		h->max = us;
 	h->count++;
-	h->sum += (double)us;
-	h->sumsq += (double)us * (double)us;
+	h->sum_lo += us;
+	h->sum_hi += h->sum_lo < us; /* carry */
+	/* Welford's update: no cancellation when the spread is tiny next to the values
+	 * (a sum of squares loses all of it near one hour) */
+	double delta = (double)us - h->wmean;
+	h->wmean += delta / (double)h->count;
+	h->m2 += delta * ((double)us - h->wmean);
 	h->buckets[bucket_of(us)]++;
 }
 
@@ -89,10 +95,15 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
+	/* Chan et al.: combine two (count, mean, m2) summaries */
+	double na = (double)dst->count, nb = (double)src->count, n = na + nb;
+	double delta = src->wmean - dst->wmean;
+	dst->wmean += delta * (nb / n);
+	dst->m2 += src->m2 + delta * delta * (na / n) * nb;
 	dst->count += src->count;
 	dst->clamped += src->clamped;
-	dst->sum += src->sum;
-	dst->sumsq += src->sumsq;
+	dst->sum_lo += src->sum_lo;
+	dst->sum_hi += src->sum_hi + (dst->sum_lo < src->sum_lo);
 	for (unsigned i = 0; i < NBUCKETS; i++)
 		dst->buckets[i] += src->buckets[i];
 }
@@ -119,16 +130,24 @@ uint64_t hist_clamped(const struct hist *h)
 
 double hist_mean(const struct hist *h)
 {
-	return h->count ? h->sum / (double)h->count : 0.0;
+	if (h->count == 0)
+		return 0.0;
+	if (h->sum_hi == 0)
+		return (double)h->sum_lo / (double)h->count;
+	return (ldexp((double)h->sum_hi, 64) + (double)h->sum_lo) / (double)h->count;
 }
 
 double hist_stdev(const struct hist *h)
 {
 	if (h->count == 0)
 		return 0.0;
-	double mean = h->sum / (double)h->count;
-	double var = h->sumsq / (double)h->count - mean * mean;
+	double var = h->m2 / (double)h->count;
 	return var > 0.0 ? sqrt(var) : 0.0;
+}
+
+size_t hist_bytes(void)
+{
+	return sizeof(struct hist);
 }
 
 uint64_t hist_percentile(const struct hist *h, double p)
@@ -139,9 +158,10 @@ uint64_t hist_percentile(const struct hist *h, double p)
 		return h->min;
 	if (p >= 100.0)
 		return h->max;
-	/* nearest rank: the ceil(p/100 * n)-th smallest sample */
-	/* the small epsilon keeps 99% of 100 at rank 99 despite 0.99 * 100 > 99 in binary */
-	uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->count - 1e-9);
+	/* nearest rank: the ceil(p/100 * n)-th smallest sample. The relative epsilon keeps 99%
+	 * of 100 at rank 99 despite 0.99 * 100 > 99 in binary, at any count. */
+	double x = p * (double)h->count / 100.0;
+	uint64_t rank = (uint64_t)ceil(x - x * 1e-12);
 	if (rank < 1)
 		rank = 1;
 	uint64_t seen = 0;
