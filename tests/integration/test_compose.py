@@ -1,0 +1,243 @@
+"""test_compose.py -- docker-compose.yml validates, and every service's command works on the host.
+
+There is no Docker engine on the build machines. Debian's docker-compose validates the file and
+prints it normalised (interpolated, anchors resolved); each service's command then runs here
+against a local latlab-server, with the compose hostname `server` mapped to it, so the compose
+commands cannot rot. The Dockerfile's runtime stage is checked against the libraries the
+programs really link."""
+import os
+import re
+import shutil
+import subprocess
+
+from latlab import (BUILD, CLIENT_BIN, ROOT, SERVER_BIN, SLACK, Server, check, check_eq,
+                    free_port, run, test)
+
+COMPOSE_FILE = os.path.join(ROOT, "docker-compose.yml")
+DOCKERFILE = os.path.join(ROOT, "Dockerfile")
+PYTHON = "/usr/bin/python3"
+SCALE = "0.02"
+
+
+def compose(*args, env=None):
+    exe = shutil.which("docker-compose")
+    check(exe, "docker-compose (Debian package docker-compose) is installed; scripts/deps.sh --test")
+    full = dict(os.environ, LATLAB_TIME_SCALE=SCALE)
+    full.pop("COMPOSE_PROFILES", None)
+    full.update(env or {})
+    return subprocess.run([exe, "--project-directory", ROOT, "-f", COMPOSE_FILE] + list(args),
+                          capture_output=True, text=True, timeout=60 * SLACK, env=full, cwd=ROOT)
+
+
+# --- a minimal reader for docker-compose's normalised YAML output ---------------------------
+# `docker-compose config` prints block mappings, block sequences (at the key's indent) and
+# plain or quoted scalars. Anything else (flow style, folded scalars, anchors) is refused
+# with an error rather than guessed at.
+
+def _scalar(text):
+    if text.startswith("'"):
+        check(text.endswith("'") and len(text) >= 2, "unterminated quoted scalar %r" % text)
+        return text[1:-1].replace("''", "'")
+    if text.startswith('"'):
+        import json
+        return json.loads(text)
+    check(not text.startswith(("{", "[", "&", "*", "|", ">", "!")), "unsupported YAML %r" % text)
+    return None if text in ("null", "~") else text
+
+
+def _lines(text):
+    out = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        out.append((len(raw) - len(raw.lstrip(" ")), raw.strip()))
+    return out
+
+
+def _block(lines, i, indent):
+    if lines[i][1].startswith("- ") or lines[i][1] == "-":
+        return _seq(lines, i, indent)
+    return _map(lines, i, indent)
+
+
+def _seq(lines, i, indent):
+    items = []
+    while i < len(lines) and lines[i][0] == indent and (lines[i][1].startswith("- ") or lines[i][1] == "-"):
+        rest = lines[i][1][1:].strip()
+        check(rest and not re.match(r"^[\w.-]+:( |$)", rest), "unsupported sequence item %r" % lines[i][1])
+        items.append(_scalar(rest))
+        i += 1
+    return items, i
+
+
+def _map(lines, i, indent):
+    d = {}
+    while i < len(lines) and lines[i][0] == indent and not lines[i][1].startswith("- "):
+        text = lines[i][1]
+        m = re.match(r"^([\w.-]+):(?: (.*))?$", text)
+        check(m, "unsupported YAML line %r" % text)
+        key, rest = m.group(1), m.group(2)
+        i += 1
+        if rest:
+            d[key] = _scalar(rest)
+        elif i < len(lines) and lines[i][0] > indent:
+            d[key], i = _block(lines, i, lines[i][0])
+        elif i < len(lines) and lines[i][0] == indent and lines[i][1].startswith("- "):
+            d[key], i = _seq(lines, i, indent)
+        else:
+            d[key] = None
+    check(i == len(lines) or lines[i][0] < indent, "unexpected indentation at %r" % (lines[i:i + 1],))
+    return d, i
+
+
+def parse_yaml(text):
+    lines = _lines(text)
+    value, i = _block(lines, 0, lines[0][0])
+    check_eq(i, len(lines), "lines read")
+    return value
+
+
+def config(profile_labs=True):
+    args = (["--profile", "labs"] if profile_labs else []) + ["config"]
+    p = compose(*args)
+    check(p.returncode == 0, "docker-compose config failed: %s" % p.stderr)
+    return parse_yaml(p.stdout)
+
+
+def host_command(argv, server_url):
+    """A service's command as it runs on this host: our programs, Debian's python3, and
+    http://server:8080 (the compose network) replaced by the local test server."""
+    programs = {"latlab-server": SERVER_BIN, "latlab-client": CLIENT_BIN, "python3": PYTHON}
+    out = [programs.get(argv[0], argv[0])]
+    out += [a.replace("http://server:8080", server_url).replace("http://127.0.0.1:8080", server_url)
+            for a in argv[1:]]
+    return out
+
+
+def host_server_args(argv):
+    """The server service's command minus the program and its fixed port (the test server
+    takes a free one) and with loopback instead of every interface."""
+    check_eq(argv[0], "latlab-server", "server service program")
+    args, i = [], 1
+    while i < len(argv):
+        if argv[i] == "--port":
+            check_eq(argv[i + 1], "8080", "the port the other services use")
+            i += 2
+            continue
+        if argv[i] == "--listen":
+            check_eq(argv[i + 1], "0.0.0.0", "the server listens on every interface in a container")
+            args += ["--listen", "127.0.0.1"]
+            i += 2
+            continue
+        args.append(argv[i])
+        i += 1
+    return args
+
+
+@test
+def compose_file_validates_with_three_services_and_a_labs_profile():
+    p = compose("config", "-q")
+    check(p.returncode == 0, "docker-compose config -q: %s" % p.stderr)
+    # (docker-compose 1.29 lists every service here; the profile keeps labs out of a plain `up`)
+    check_eq(sorted(compose("--profile", "labs", "config", "--services").stdout.split()),
+             ["client", "labs", "server"], "services")
+    check_eq(compose("config", "--profiles").stdout.split(), ["labs"], "profiles")
+    c = config()["services"]
+    check_eq(c["client"]["depends_on"], {"server": {"condition": "service_healthy"}}, "client waits")
+    check_eq(c["labs"]["depends_on"], {"server": {"condition": "service_healthy"}}, "labs wait")
+    check_eq(c["labs"]["profiles"], ["labs"], "labs profile")
+    check_eq(c["server"]["ports"], ["127.0.0.1:8080:8080/tcp"], "host sees the server on loopback only")
+    check_eq(c["server"]["build"]["target"], "runtime", "server image stage")
+    check_eq(c["client"]["image"], c["server"]["image"], "client and server share one image")
+    check_eq(c["labs"]["build"]["target"], "labs", "labs image stage")
+
+
+@test
+def compose_time_scale_is_interpolated_with_the_lessons_default():
+    default = compose("config", env={"LATLAB_TIME_SCALE": ""})
+    del_env = dict(os.environ)
+    del_env.pop("LATLAB_TIME_SCALE", None)
+    p = subprocess.run([shutil.which("docker-compose"), "--project-directory", ROOT, "-f", COMPOSE_FILE,
+                        "config"], capture_output=True, text=True, env=del_env, cwd=ROOT,
+                       timeout=60 * SLACK)
+    check(p.returncode == 0 and default.returncode == 0, p.stderr + default.stderr)
+    argv = parse_yaml(p.stdout)["services"]["server"]["command"]
+    check_eq(argv[argv.index("--time-scale") + 1], "1.0", "time scale without LATLAB_TIME_SCALE")
+    argv = config()["services"]["server"]["command"]
+    check_eq(argv[argv.index("--time-scale") + 1], SCALE, "time scale from LATLAB_TIME_SCALE")
+
+
+@test
+def compose_server_command_runs_and_its_healthcheck_passes():
+    svc = config()["services"]["server"]
+    with Server(*host_server_args(svc["command"])) as s:
+        hc = svc["healthcheck"]["test"]
+        check_eq(hc[0], "CMD", "healthcheck exec form (the runtime image has no shell tools)")
+        p = subprocess.run(host_command(hc[1:], s.url), capture_output=True, text=True,
+                           timeout=30 * SLACK)
+        check(p.returncode == 0, "healthcheck %r failed (%d): %s" % (hc, p.returncode, p.stderr))
+    # and it does fail when nothing listens
+    closed = "http://127.0.0.1:%d" % free_port()
+    p = subprocess.run(host_command(hc[1:], closed), capture_output=True, text=True, timeout=30 * SLACK)
+    check(p.returncode != 0, "healthcheck against a closed port must fail")
+
+
+@test
+def compose_client_command_prints_the_comparison():
+    services = config()["services"]
+    with Server(*host_server_args(services["server"]["command"])) as s:
+        argv = services["client"]["command"]
+        check(any("http://server:8080/" in a for a in argv), "the client reaches the server by name")
+        p = subprocess.run(host_command(argv, s.url), capture_output=True, text=True,
+                           timeout=120 * SLACK)
+    check(p.returncode == 0, "client command failed (%d): %s" % (p.returncode, p.stderr[-1500:]))
+    for mode in ("sequential", "threads", "processes", "async"):
+        check(re.search(r"(?m)^\s*%s\b" % mode, p.stdout), "table row %s in:\n%s" % (mode, p.stdout))
+
+
+@test
+def compose_labs_command_runs_every_lab():
+    services = config()["services"]
+    svc = services["labs"]
+    with Server(*host_server_args(services["server"]["command"])) as s:
+        env = dict(os.environ)
+        env.update({k: host_command(["x", v], s.url)[1] for k, v in svc["environment"].items()})
+        check(env["LATLAB_URL"] == s.url, "LATLAB_URL points at the server: %r" % svc["environment"])
+        # test-only: the GIL lab's default (8 tasks x 10M iterations) is sized for a classroom
+        env.update(LATLAB_TASKS="4", LATLAB_WORK="500000")
+        p = subprocess.run(host_command(svc["command"], s.url), capture_output=True, text=True,
+                           timeout=180 * SLACK, env=env, cwd=ROOT)  # the image's WORKDIR holds labs/
+    check(p.returncode == 0, "labs command failed (%d):\n%s\n%s" % (p.returncode, p.stdout[-1500:], p.stderr[-800:]))
+    for lab in ("01_sequential", "02_threads", "03_processes", "04_asyncio", "05_gil_cpu"):
+        check(re.search(r"(?m)^%s\.py\s+\d+\s+\d+\s+\d+\s+[0-9.]+ s$" % lab, p.stdout),
+              "summary row for %s in:\n%s" % (lab, p.stdout))
+    check(re.search(r"(?m)^01_sequential\.py\s+100\s+1\s+1\s", p.stdout), "sequential: 100 lines, 1 PID, 1 TID")
+
+
+@test
+def dockerfile_runtime_stage_installs_every_library_the_programs_link():
+    with open(DOCKERFILE) as f:
+        text = f.read()
+    stages = re.split(r"(?m)^FROM ", text)
+    runtime = [s for s in stages if re.match(r"\S+ AS runtime\b", s)]
+    check_eq(len(runtime), 1, "one runtime stage")
+    check(runtime[0].startswith("debian:bookworm-slim "), "runtime stage is Debian 12 slim")
+    installed = set(re.findall(r"\b(lib[a-z0-9.+-]+)", runtime[0].split("apt-get install", 1)[1].split("&&")[0]))
+    check(re.search(r"(?m)^USER (?!root)\w+", runtime[0]), "runtime stage runs as a non-root user")
+    base = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}  # in debian:bookworm-slim already
+    for binary in (SERVER_BIN, CLIENT_BIN):
+        p = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 0, "readelf -d %s: %s" % (binary, p.stderr))
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", p.stdout)
+        check(needed, "%s links shared libraries" % binary)
+        for lib in needed:
+            if "asan" in lib or "ubsan" in lib:
+                continue  # a sanitizer build is never what the image ships
+            q = subprocess.run(["dpkg", "-S", "*/" + lib], capture_output=True, text=True, timeout=30)
+            check(q.returncode == 0, "dpkg -S %s: %s" % (lib, q.stderr))
+            pkgs = {line.split(":")[0] for line in q.stdout.splitlines()}
+            check(pkgs & (installed | base),
+                  "%s needs %s from %s; the runtime stage installs %s" % (binary, lib, sorted(pkgs), sorted(installed)))
+
+
+run()
