@@ -6,6 +6,7 @@
 #include "compare.h"
 #include "modes.h"
 #include "report.h"
+#include "timeline.h"
 #include "work.h"
 
 #include <curl/curl.h>
@@ -66,6 +67,11 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 	if (cfg->csv_path && report_write_csv(cfg->csv_path, cruns, nruns, cfg->urls, cfg->nurls,
 	                                      compare, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	if (cfg->timeline_path && timeline_write_svg(cfg->timeline_path, cruns, nruns, cfg->urls,
+	                                             cfg->nurls, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: --timeline: %s\n", err);
 		status = 1;
 	}
 	return status;
