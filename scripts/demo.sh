@@ -37,28 +37,29 @@ alive() {
 	return 0
 }
 
-# stop_server: SIGTERM, then wait at most $stop_timeout s (a watchdog sends SIGKILL after that)
+# stop_server: SIGTERM, then wait at most $stop_timeout s (a watchdog sends SIGKILL after that);
+# returns the server's exit status. (sh has no locals: its variables are named stop_*.)
 stop_server() {
 	[ -n "$server_pid" ] || return 0
-	pid=$server_pid
+	stop_pid=$server_pid
 	server_pid=""
-	kill -TERM "$pid" 2>/dev/null || true
+	kill -TERM "$stop_pid" 2>/dev/null || true
 	(
 		i=0
 		while [ "$i" -lt $((stop_timeout * 10)) ]; do
-			alive "$pid" || exit 0
+			alive "$stop_pid" || exit 0
 			sleep 0.1
 			i=$((i + 1))
 		done
-		echo "demo.sh: latlab-server (pid $pid) did not stop within ${stop_timeout}s; killing it" >&2
-		kill -KILL "$pid" 2>/dev/null || true
+		echo "demo.sh: latlab-server (pid $stop_pid) did not stop within ${stop_timeout}s; killing it" >&2
+		kill -KILL "$stop_pid" 2>/dev/null || true
 	) &
-	watchdog=$!
-	status=0
-	wait "$pid" || status=$?
-	kill "$watchdog" 2>/dev/null || true
-	wait "$watchdog" 2>/dev/null || true
-	return "$status"
+	stop_watchdog=$!
+	stop_status=0
+	wait "$stop_pid" || stop_status=$?
+	kill "$stop_watchdog" 2>/dev/null || true
+	wait "$stop_watchdog" 2>/dev/null || true
+	return "$stop_status"
 }
 
 cleanup() {
