@@ -1,13 +1,325 @@
-/* main.c -- latlab-server entry point (placeholder until the server lands). */
+/* main.c -- latlab-server: command line, site table, signals, graceful shutdown.
+ * The HTTP work is in http.c, the sites in sites.c/config.c, the timer in delay.c. */
+#include "clock.h"
+#include "config.h"
+#include "http.h"
+#include "sites.h"
+#include "units.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	static const char text[] =
+	        "usage: latlab-server [options]\n"
+	        "\n"
+	        "Stand-in web sites with seeded, non-blocking latency, for concurrency lessons.\n"
+	        "Sites naver, google and apple are built in; address one by path (/naver/...)\n"
+	        "or by Host header (naver.com). Query overrides: latency=250ms jitter=20ms\n"
+	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset|empty|timeout|garbage.\n"
+	        "Endpoints: /__latlab/health, /__latlab/sites, /__latlab/stats, "
+	        "/__latlab/metrics.\n"
+	        "\n"
+	        "options:\n"
+	        "  --listen ADDR          numeric IPv4/IPv6 address to listen on (127.0.0.1)\n"
+	        "  --port N               TCP port, 0 picks a free one (8080)\n"
+	        "  --port-file PATH       write the port there (atomically) once listening\n"
+	        "  --config FILE          sites.ini: add or override sites (examples/sites.ini)\n"
+	        "  --seed N               seed of every delay: same seed, site, seq: same delay "
+	        "(1)\n"
+	        "  --time-scale F         multiply every delay by F, 0 to 1000 (1.0; 0.01 in CI)\n"
+	        "  --max-delay D          cap on any delay, 1ms to 1h (60s)\n"
+	        "  --threads N            worker threads, 1 to 64 (online CPUs)\n"
+	        "  --max-connections N    concurrent connections, 1 to 1000000 (16384)\n"
+	        "  --access-log PATH|-    one line per request: time addr method path status\n"
+	        "                         bytes site seq delay_us (off)\n"
+	        "  --quiet                print nothing but errors (not even the listening line)\n"
+	        "  --help                 this text\n"
+	        "  --version              the version\n"
+	        "\n"
+	        "The first stdout line is 'latlab-server listening on http://ADDR:PORT'.\n"
+	        "SIGINT or SIGTERM stops accepting, lets in-flight requests finish within 10 s\n"
+	        "and exits 0; a second signal cuts them short (exit 1). Usage errors exit 2.\n";
+	fputs(text, f);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("latlab-server: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see --help)\n", stderr);
+	return -EINVAL;
+}
+
+enum {
+	OPT_LISTEN = 256,
+	OPT_PORT,
+	OPT_PORT_FILE,
+	OPT_CONFIG,
+	OPT_SEED,
+	OPT_TIME_SCALE,
+	OPT_MAX_DELAY,
+	OPT_THREADS,
+	OPT_MAX_CONN,
+	OPT_ACCESS_LOG,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option options[] = {
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"port", required_argument, NULL, OPT_PORT},
+        {"port-file", required_argument, NULL, OPT_PORT_FILE},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"time-scale", required_argument, NULL, OPT_TIME_SCALE},
+        {"max-delay", required_argument, NULL, OPT_MAX_DELAY},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+};
+
+static int number_opt(const char *name, const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char why[160];
+	if (units_parse_u64(arg, min, max, out, why, sizeof(why)) != 0)
+		return usage_error("--%s: %s", name, why);
+	return 0;
+}
+
+static int duration_opt(const char *name, const char *arg, uint64_t min, uint64_t max,
+                        uint64_t *out)
+{
+	char why[192], lo[32], hi[32];
+	if (units_parse_duration(arg, out, why, sizeof(why)) != 0)
+		return usage_error("--%s: %s", name, why);
+	if (*out < min || *out > max)
+		return usage_error("--%s: '%s' is out of range; accepted: %s to %s", name, arg,
+		                   units_format_duration(min, lo, sizeof(lo)),
+		                   units_format_duration(max, hi, sizeof(hi)));
+	return 0;
+}
+
+/* 0 to run, 1 when --help/--version answered, -EINVAL on a usage error (reported) */
+static int parse_args(int argc, char **argv, struct srv_config *c)
+{
+	char why[160];
+	uint64_t v;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		int rc = 0;
+		switch (opt) {
+		case OPT_LISTEN:
+			c->listen = optarg;
+			break;
+		case OPT_PORT:
+			rc = number_opt("port", optarg, 0, 65535, &v);
+			c->port = (unsigned)v;
+			break;
+		case OPT_PORT_FILE:
+			if (!*optarg)
+				return usage_error("--port-file: empty path");
+			c->port_file = optarg;
+			break;
+		case OPT_CONFIG:
+			c->config = optarg;
+			break;
+		case OPT_SEED:
+			rc = number_opt("seed", optarg, 0, UINT64_MAX, &c->seed);
+			break;
+		case OPT_TIME_SCALE:
+			if (units_parse_double(optarg, 0, 1000, &c->time_scale, why, sizeof(why)) !=
+			    0)
+				return usage_error("--time-scale: %s", why);
+			break;
+		case OPT_MAX_DELAY:
+			rc = duration_opt("max-delay", optarg, 1000, 3600ULL * 1000000,
+			                  &c->max_delay_us);
+			break;
+		case OPT_THREADS:
+			rc = number_opt("threads", optarg, 1, 64, &v);
+			c->threads = (unsigned)v;
+			break;
+		case OPT_MAX_CONN:
+			rc = number_opt("max-connections", optarg, 1, 1000000, &v);
+			c->max_connections = (unsigned)v;
+			break;
+		case OPT_ACCESS_LOG:
+			if (!*optarg)
+				return usage_error(
+				        "--access-log: empty path; accepted: a path or -");
+			c->access_log = optarg;
+			break;
+		case OPT_QUIET:
+			c->quiet = 1;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		case OPT_VERSION:
+			printf("latlab-server %s\n", LATLAB_VERSION);
+			return 1;
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc)
+			return rc;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'; accepted: options only",
+		                   argv[optind]);
+	return 0;
+}
+
+/* writes "PORT\n" to a temporary file beside path, then renames it over path */
+static int write_port_file(const char *path, unsigned port)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (!(f = fopen(tmp, "w")))
+		return -errno;
+	int bad = fprintf(f, "%u\n", port) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		int e = errno ? errno : EIO;
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+/* lets the process hold max_connections sockets when the hard limit allows */
+static void raise_fd_limit(const struct srv_config *c)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)c->max_connections + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < want && !c->quiet)
+		fprintf(stderr,
+		        "latlab-server: note: open files limited to %llu, below --max-connections "
+		        "%u\n",
+		        (unsigned long long)rl.rlim_cur, c->max_connections);
+}
+
+/* waits for a signal in set for at most timeout_us (forever when 0); the signal or 0 */
+static int wait_signal(const sigset_t *set, uint64_t timeout_us)
+{
+	if (timeout_us == 0)
+		return sigwaitinfo(set, NULL) > 0 ? 1 : 0;
+	struct timespec ts = {(time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000};
+	return sigtimedwait(set, NULL, &ts) > 0 ? 1 : 0;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("latlab-server %s\n", LATLAB_VERSION);
-		return 0;
+	struct srv_config cfg;
+	struct srv_sites sites;
+	struct srv_server *srv;
+	sigset_t set;
+	char err[512];
+	int rc;
+
+	srv_config_defaults(&cfg);
+	rc = parse_args(argc, argv, &cfg);
+	if (rc)
+		return rc > 0 ? 0 : EXIT_USAGE;
+
+	srv_sites_builtin(&sites, cfg.max_delay_us);
+	if (cfg.config && srv_config_load(cfg.config, &sites, cfg.max_delay_us, err, sizeof(err))) {
+		fprintf(stderr, "latlab-server: %s\n", err);
+		return EXIT_USAGE;
 	}
-	printf("usage: latlab-server [options]\n");
-	return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	if (srv_sites_finish(&sites, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-server: %s%s\n", cfg.config ? cfg.config : "", err);
+		srv_sites_free(&sites);
+		return EXIT_USAGE;
+	}
+
+	/* signals are taken synchronously by this thread; every other thread inherits the mask */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit(&cfg);
+
+	srv = srv_server_start(&cfg, &sites, err, sizeof(err));
+	if (!srv) {
+		fprintf(stderr, "latlab-server: %s\n", err);
+		srv_sites_free(&sites);
+		return 1;
+	}
+	unsigned port = srv_server_port(srv);
+	int v6 = strchr(cfg.listen, ':') != NULL;
+	if (!cfg.quiet) {
+		printf("latlab-server listening on http://%s%s%s:%u\n", v6 ? "[" : "", cfg.listen,
+		       v6 ? "]" : "", port);
+		fflush(stdout);
+	}
+	if (cfg.port_file && (rc = write_port_file(cfg.port_file, port)) != 0) {
+		fprintf(stderr, "latlab-server: --port-file: cannot write '%s': %s\n",
+		        cfg.port_file, strerror(-rc));
+		srv_server_stop(srv);
+		srv_sites_free(&sites);
+		return 1;
+	}
+	if (!cfg.quiet)
+		fprintf(stderr, "latlab-server: %zu sites, seed %llu, time scale %g, %u threads\n",
+		        sites.n, (unsigned long long)cfg.seed, cfg.time_scale, cfg.threads);
+
+	wait_signal(&set, 0);
+	srv_server_quiesce(srv);
+	const struct srv_stats *st = srv_server_stats(srv);
+	uint64_t deadline = clock_now_us() + cfg.grace_us;
+	int forced = 0;
+	if (!cfg.quiet)
+		fprintf(stderr, "latlab-server: stopping; %llu requests in flight\n",
+		        (unsigned long long)atomic_load(&st->in_flight));
+	while (atomic_load(&st->in_flight) > 0 && clock_now_us() < deadline) {
+		if (wait_signal(&set, 5000)) {
+			forced = 1;
+			break;
+		}
+	}
+	uint64_t left = atomic_load(&st->in_flight), total = atomic_load(&st->requests);
+	srv_server_stop(srv);
+	srv_sites_free(&sites);
+	if (cfg.port_file)
+		unlink(cfg.port_file);
+	if (!cfg.quiet)
+		fprintf(stderr, "latlab-server: stopped after %llu requests (%llu cut short)\n",
+		        (unsigned long long)total, (unsigned long long)left);
+	return forced && left ? 1 : 0;
 }

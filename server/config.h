@@ -1,0 +1,41 @@
+/* config.h -- the server's settings: command-line values and the sites.ini file.
+ *
+ * sites.ini (INI, parsed by inih): one [section] per site, adding a site or overriding a
+ * built-in one. Keys: model, latency (alias median, mean), p99, min, max, stddev, jitter,
+ * size, status, hosts, path, content_type. See examples/sites.ini. */
+#ifndef LATLAB_SERVER_CONFIG_H
+#define LATLAB_SERVER_CONFIG_H
+
+#include "sites.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct srv_config {
+	const char *listen;     /* numeric IPv4 or IPv6 address */
+	unsigned port;          /* 0 = ephemeral */
+	const char *port_file;  /* NULL = none */
+	const char *config;     /* sites.ini, NULL = built-ins only */
+	const char *access_log; /* path, "-" = stdout, NULL = none */
+	uint64_t seed;
+	double time_scale;
+	uint64_t max_delay_us;
+	uint64_t grace_us;        /* shutdown grace for in-flight requests */
+	uint64_t idle_timeout_s;  /* idle keep-alive connections are closed after this */
+	unsigned threads;         /* libmicrohttpd worker threads */
+	unsigned max_connections; /* across all workers */
+	size_t conn_memory;       /* per-connection memory pool */
+	int quiet;
+};
+
+/* Fills *c with the defaults (127.0.0.1:8080, seed 1, scale 1.0, max delay 60 s, grace 10 s,
+ * idle timeout 15 s, threads = online CPUs, 16384 connections, 16 KiB per connection). */
+void srv_config_defaults(struct srv_config *c);
+
+/* Reads sites.ini at path into sites (which holds the built-ins already); delays capped at
+ * cap_us. 0, or -EINVAL with a one-line "PATH:LINE: key 'k': problem; accepted: forms" in
+ * err (-ENOENT when the file cannot be opened). Does not call srv_sites_finish. */
+int srv_config_load(const char *path, struct srv_sites *sites, uint64_t cap_us, char *err,
+                    size_t errlen);
+
+#endif

@@ -1,0 +1,42 @@
+/* stats.h -- the server's counters (lock-free atomics) and their JSON and Prometheus views.
+ *
+ * Counters are updated by the worker threads; views read them without stopping anyone, so
+ * a view is a consistent-enough snapshot, not an atomic one. */
+#ifndef LATLAB_SERVER_STATS_H
+#define LATLAB_SERVER_STATS_H
+
+#include "sites.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct srv_stats {
+	atomic_uint_fast64_t requests;      /* every request that reached the handler */
+	atomic_uint_fast64_t in_flight;     /* handler called, not yet completed */
+	atomic_uint_fast64_t max_in_flight; /* high-water mark of in_flight */
+	atomic_uint_fast64_t suspended;     /* connections waiting on the timer now */
+	atomic_uint_fast64_t by_class[6];   /* responses by status class: [1]=1xx ... [5]=5xx */
+	atomic_uint_fast64_t faults;        /* fault= requests carried out */
+	atomic_uint_fast64_t delay_us_sum;  /* injected delay, summed over delayed requests */
+	uint64_t started_us;                /* clock_now_us at start */
+};
+
+/* Zeroes the counters and records the start time. */
+void srv_stats_init(struct srv_stats *st);
+
+/* A request entered the handler: counts it and raises the in-flight high-water mark. */
+void srv_stats_begin(struct srv_stats *st);
+
+/* A request completed (libmicrohttpd's completion callback). */
+void srv_stats_end(struct srv_stats *st);
+
+/* A response with this status was queued. */
+void srv_stats_status(struct srv_stats *st, unsigned status);
+
+/* /__latlab/stats as a JSON text (malloc'd, caller frees), or NULL when out of memory. */
+char *srv_stats_json(const struct srv_stats *st, const struct srv_sites *sites);
+
+/* /__latlab/metrics in the Prometheus text format (malloc'd, caller frees), or NULL. */
+char *srv_stats_metrics(const struct srv_stats *st, const struct srv_sites *sites);
+
+#endif
