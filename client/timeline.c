@@ -31,6 +31,9 @@
 #define TL_PANEL_GAP  16.0
 #define TL_LEGEND_MAX 12 /* URLs named in the legend; the rest are summarised */
 #define TL_FAIL       "#d62728"
+#define TL_ZOOM_BELOW 0.2 /* a run ending before this share of the axis gets an inset */
+#define TL_ZOOM_X0    (TL_LEFT + 0.36 * TL_PLOT_W)
+#define TL_ZOOM_INK   "#555555"
 
 /* Tableau 10 without its red, which marks failures */
 static const char *const palette[] = {"#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#edc948",
@@ -50,19 +53,74 @@ struct lane {
 	double y, h;
 };
 
+struct axis {
+	double x0, w; /* where it is drawn, px */
+	double ms;    /* right end of the axis, a multiple of step */
+	double step;  /* between ticks, ms */
+	double unit;  /* tick labels count this many ms: 1 (ms) or 1000 (s, from 10 s on) */
+	int decimals;
+	unsigned nticks; /* ticks at 0, step, ..., (nticks - 1) * step */
+};
+
 struct panel {
 	const struct run *run;
 	struct bar *bars;
 	struct lane *lanes;
 	size_t nlanes;
+	uint64_t span_us; /* the later of the wall time and the last end */
 	double row_h;
 	double y, lanes_y, lanes_h;
+	int zoom;      /* the run is short on the shared axis: also drawn on its own */
+	struct axis z; /* the inset's axis when zoom */
 };
 
 struct busy {
 	uint64_t end;
 	uint32_t row;
 };
+
+/* ---- the axis ---- */
+
+/* The smallest 1, 2 or 5 x 10^k at or above raw (raw > 0). */
+static double nice_step(double raw)
+{
+	double p = pow(10.0, floor(log10(raw)));
+	if (raw <= p * 1.000001)
+		return p;
+	if (raw <= 2 * p * 1.000001)
+		return 2 * p;
+	if (raw <= 5 * p * 1.000001)
+		return 5 * p;
+	return 10 * p;
+}
+
+/* The axis for span_us drawn from x0 over w px: about ten ticks 1, 2 or 5 x 10^k ms apart,
+ * the right end rounded up to a tick. */
+static void axis_make(struct axis *a, uint64_t span_us, double x0, double w)
+{
+	double span = span_us > 0 ? span_us / 1000.0 : 1.0;
+	a->x0 = x0;
+	a->w = w;
+	a->step = nice_step(span / 10.0);
+	a->nticks = (unsigned)ceil(span / a->step - 1e-9) + 1;
+	if (a->nticks < 2)
+		a->nticks = 2;
+	a->ms = a->step * (a->nticks - 1);
+	a->unit = a->ms >= 10000 ? 1000 : 1;
+	a->decimals = 0;
+	for (double s = a->step / a->unit; s < 0.999999 && a->decimals < 6; s *= 10)
+		a->decimals++;
+}
+
+static double x_of(const struct axis *a, uint64_t us)
+{
+	return a->x0 + (us / 1000.0) / a->ms * a->w;
+}
+
+static double tick_x(const struct axis *a, unsigned k)
+{
+	return a->x0 + a->w * k / (a->nticks - 1);
+}
 
 /* ---- heaps for the packing ---- */
 
@@ -179,6 +237,10 @@ static int panel_build(struct panel *p, const struct run *r)
 		p->bars[i].worker = q->worker;
 		p->bars[i].idx = (uint32_t)i;
 	}
+	p->span_us = r->wall_us;
+	for (size_t i = 0; i < n; i++)
+		if (p->bars[i].end > p->span_us)
+			p->span_us = p->bars[i].end;
 	qsort(p->bars, n, sizeof(*p->bars), bar_cmp);
 	p->nlanes = 0;
 	for (size_t i = 0; i < n;) {
@@ -198,11 +260,14 @@ out:
 	return rc;
 }
 
-/* Places the lanes of p from y; returns the panel's height. */
-static double panel_layout(struct panel *p, double y)
+/* Places the lanes of p from y on the shared axis a; returns the panel's height. */
+static double panel_layout(struct panel *p, double y, const struct axis *a)
 {
 	p->y = y;
 	p->lanes_y = y + TL_PANEL_HEAD;
+	p->zoom = p->nlanes > 0 && p->span_us > 0 && p->span_us / 1000.0 <= a->ms * TL_ZOOM_BELOW;
+	if (p->zoom)
+		axis_make(&p->z, p->span_us, TL_ZOOM_X0, TL_LEFT + TL_PLOT_W - TL_ZOOM_X0);
 	if (p->nlanes == 0) {
 		p->lanes_h = TL_ROW_MAX;
 		p->row_h = TL_ROW_MAX;
@@ -221,7 +286,7 @@ static double panel_layout(struct panel *p, double y)
 		cy += p->lanes[i].h + gap;
 	}
 	p->lanes_h = cy - gap - p->lanes_y;
-	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT;
+	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 14 : 0);
 }
 
 /* ---- text ---- */
@@ -307,35 +372,27 @@ static size_t text_chars(const char *s)
 	return k;
 }
 
-/* The short name of a URL for the legend: its last path segment, else its host; copied into
- * buf (cut at cap). "http://127.0.0.1:8080/naver?x=1" gives "naver". */
+/* The short name of a URL for the legend: its first path segment (how latlab-server names a
+ * site: /naver, /naver/any/path), else its host; copied into buf (cut at cap).
+ * "http://127.0.0.1:8080/naver/x?latency=1s" gives "naver", "https://www.google.com/" gives
+ * "www.google.com". */
 static void url_short(const char *url, char *buf, size_t cap)
 {
 	const char *s = strstr(url, "://");
 	s = s ? s + 3 : url;
-	size_t hostlen = strcspn(s, "/?#");
-	const char *path = s + hostlen, *seg = NULL;
-	size_t seglen = 0, pathlen = strcspn(path, "?#");
-	for (size_t i = 0; i < pathlen;) {
-		while (i < pathlen && path[i] == '/')
-			i++;
-		size_t j = i;
-		while (j < pathlen && path[j] != '/')
-			j++;
-		if (j > i) {
-			seg = path + i;
-			seglen = j - i;
+	size_t len = strcspn(s, "/?#");
+	if (s[len] == '/') {
+		const char *seg = s + len + strspn(s + len, "/");
+		size_t seglen = strcspn(seg, "/?#");
+		if (seglen) {
+			s = seg;
+			len = seglen;
 		}
-		i = j;
 	}
-	if (!seg) {
-		seg = s;
-		seglen = hostlen;
-	}
-	if (seglen >= cap)
-		seglen = cap - 1;
-	memcpy(buf, seg, seglen);
-	buf[seglen] = '\0';
+	if (len >= cap)
+		len = cap - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
 }
 
 static const char *mode_name(enum mode m)
@@ -358,48 +415,6 @@ static const char *mode_name(enum mode m)
 static const char *colour(uint32_t url_index)
 {
 	return palette[url_index % TL_NCOLOURS];
-}
-
-/* ---- the axis ---- */
-
-/* The smallest 1, 2 or 5 x 10^k at or above raw (raw > 0). */
-static double nice_step(double raw)
-{
-	double p = pow(10.0, floor(log10(raw)));
-	if (raw <= p * 1.000001)
-		return p;
-	if (raw <= 2 * p * 1.000001)
-		return 2 * p;
-	if (raw <= 5 * p * 1.000001)
-		return 5 * p;
-	return 10 * p;
-}
-
-struct axis {
-	double ms;   /* right end of the axis, a multiple of step */
-	double step; /* between ticks, ms */
-	double unit; /* tick labels count this many ms: 1 (ms) or 1000 (s, from 10 s on) */
-	int decimals;
-	unsigned nticks; /* ticks at 0, step, ..., (nticks - 1) * step */
-};
-
-static void axis_make(struct axis *a, uint64_t span_us)
-{
-	double span = span_us > 0 ? span_us / 1000.0 : 1.0;
-	a->step = nice_step(span / 10.0);
-	a->nticks = (unsigned)ceil(span / a->step - 1e-9) + 1;
-	if (a->nticks < 2)
-		a->nticks = 2;
-	a->ms = a->step * (a->nticks - 1);
-	a->unit = a->ms >= 10000 ? 1000 : 1;
-	a->decimals = 0;
-	for (double s = a->step / a->unit; s < 0.999999 && a->decimals < 6; s *= 10)
-		a->decimals++;
-}
-
-static double x_of(const struct axis *a, uint64_t us)
-{
-	return TL_LEFT + (us / 1000.0) / a->ms * TL_PLOT_W;
 }
 
 /* ---- writing ---- */
@@ -439,28 +454,12 @@ static void write_lane_label(FILE *f, const struct panel *p, size_t li, double y
 	fputs("</text>\n", f);
 }
 
-static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size_t li,
-                      const struct bar *b, const struct axis *a, const char *const *urls,
-                      size_t nurls)
+/* <title>: what a pointer over a bar shows */
+static void write_tooltip(FILE *f, const struct req_result *q, const struct bar *b,
+                          const char *const *urls, size_t nurls)
 {
-	const struct req_result *q = &p->run->results[b->idx];
-	double x = x_of(a, b->start), w = x_of(a, b->end) - x;
-	if (w < 1.0)
-		w = 1.0;
-	double pad = p->row_h >= 8 ? 1.0 : p->row_h >= 3 ? 0.5 : 0.0;
-	double y = l->y + b->row * p->row_h + pad, h = p->row_h - 2 * pad;
-	if (h < 1.0)
-		h = 1.0;
 	int failed = q->err != ERR_NONE;
-	fprintf(f,
-	        "<rect class=\"req%s\" data-lane=\"%zu\" data-row=\"%lu\" x=\"%.2f\" y=\"%.2f\" "
-	        "width=\"%.2f\" height=\"%.2f\" fill=\"%s\"",
-	        failed ? " fail" : "", li, (unsigned long)b->row, x, y, w, h, colour(q->url_index));
-	if (failed)
-		fprintf(f, " stroke=\"%s\" stroke-width=\"1.2\"", TL_FAIL);
-	else if (h >= 6 && w >= 4) /* a hairline keeps neighbours of one colour apart */
-		fputs(" stroke=\"#ffffff\" stroke-width=\"0.6\"", f);
-	fprintf(f, "><title>#%lu ", (unsigned long)q->index);
+	fprintf(f, "<title>#%lu ", (unsigned long)q->index);
 	if (urls && q->url_index < nurls)
 		xml_text(f, urls[q->url_index], 200);
 	else
@@ -477,13 +476,46 @@ static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size
 			xml_text(f, q->errmsg, sizeof(q->errmsg));
 		}
 	}
-	fputs("</title></rect>\n", f);
+	fputs("</title>", f);
+}
+
+/* One request's bar on axis a; the inset's copy (zoom) has no data attributes or tooltip. */
+static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size_t li,
+                      const struct bar *b, const struct axis *a, int zoom, const char *const *urls,
+                      size_t nurls)
+{
+	const struct req_result *q = &p->run->results[b->idx];
+	double x = x_of(a, b->start), w = x_of(a, b->end) - x;
+	if (w < 1.0)
+		w = 1.0;
+	double pad = p->row_h >= 8 ? 1.0 : p->row_h >= 3 ? 0.5 : 0.0;
+	double y = l->y + b->row * p->row_h + pad, h = p->row_h - 2 * pad;
+	if (h < 1.0)
+		h = 1.0;
+	int failed = q->err != ERR_NONE;
+	if (zoom)
+		fprintf(f, "<rect class=\"zreq\"");
+	else
+		fprintf(f, "<rect class=\"req%s\" data-lane=\"%zu\" data-row=\"%lu\"",
+		        failed ? " fail" : "", li, (unsigned long)b->row);
+	fprintf(f, " x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"", x, y, w, h,
+	        colour(q->url_index));
+	if (failed)
+		fprintf(f, " stroke=\"%s\" stroke-width=\"1.2\"", TL_FAIL);
+	else if (h >= 6 && w >= 4) /* a hairline keeps neighbours of one colour apart */
+		fputs(" stroke=\"#ffffff\" stroke-width=\"0.6\"", f);
+	if (zoom) {
+		fputs("/>\n", f);
+	} else {
+		fputc('>', f);
+		write_tooltip(f, q, b, urls, nurls);
+		fputs("</rect>\n", f);
+	}
 	if (failed)
 		fprintf(f,
-		        "<rect class=\"hatch\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-		        "height=\"%.2f\" "
+		        "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
 		        "fill=\"url(#hatch)\" pointer-events=\"none\"/>\n",
-		        x, y, w, h);
+		        zoom ? "zhatch" : "hatch", x, y, w, h);
 }
 
 static void write_panel_title(FILE *f, const struct panel *p, const struct panel *first)
@@ -529,35 +561,108 @@ static void write_panel_title(FILE *f, const struct panel *p, const struct panel
 	fputs("</text>\n", f);
 }
 
+static void write_bars(FILE *f, const struct panel *p, const struct axis *a, int zoom,
+                       const char *const *urls, size_t nurls)
+{
+	fputs("<g>\n", f);
+	for (size_t i = 0; i < p->nlanes; i++) {
+		const struct lane *l = &p->lanes[i];
+		for (size_t j = 0; j < l->count; j++)
+			write_bar(f, p, l, i, &p->bars[l->first + j], a, zoom, urls, nurls);
+	}
+	fputs("</g>\n", f);
+}
+
+static void write_lane_stripes(FILE *f, const struct panel *p, const struct axis *a,
+                               const char *cls)
+{
+	for (size_t i = 0; i < p->nlanes; i++)
+		fprintf(f,
+		        "<rect class=\"%s\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" height=\"%.2f\" "
+		        "fill=\"%s\"/>\n",
+		        cls, a->x0, p->lanes[i].y, a->w, p->lanes[i].h,
+		        i % 2 ? "#f7f7f7" : "#ececec");
+}
+
+static void write_gridline(FILE *f, double x, double top, double bottom, const char *ink)
+{
+	fprintf(f,
+	        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+	        "stroke-width=\"1\"/>\n",
+	        x, top - 2, x, bottom + 3, ink);
+}
+
+static void write_tick(FILE *f, const struct axis *a, unsigned k, double y)
+{
+	fprintf(f,
+	        "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.*f</text>\n",
+	        tick_x(a, k), y, a->decimals, a->step * k / a->unit);
+}
+
+static void write_wall_line(FILE *f, const struct axis *a, uint64_t wall_us, double top,
+                            double bottom)
+{
+	fprintf(f,
+	        "<line class=\"wall\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+	        "stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n",
+	        x_of(a, wall_us), top - 4, x_of(a, wall_us), bottom + 2);
+}
+
+/* The inset of a short run: the same bars on the run's own axis, right of where it ended
+ * on the shared axis, framed, with a dashed frame around the region it magnifies. */
+static void write_zoom(FILE *f, const struct panel *p, const struct axis *a,
+                       const char *const *urls, size_t nurls)
+{
+	const struct axis *z = &p->z;
+	double top = p->lanes_y, bottom = p->lanes_y + p->lanes_h;
+	double src_r = x_of(a, (uint64_t)(z->ms * 1000));
+	fprintf(f, "<g class=\"zoom\">\n");
+	fprintf(f,
+	        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+	        "stroke=\"%s\" stroke-width=\"1.2\" stroke-dasharray=\"3 2\"/>\n",
+	        a->x0 - 1, top - 5, src_r - a->x0 + 2, bottom - top + 10, TL_ZOOM_INK);
+	fprintf(f,
+	        "<path d=\"M%.1f %.1fL%.1f %.1fM%.1f %.1fL%.1f %.1f\" stroke=\"%s\" "
+	        "stroke-width=\"0.8\" stroke-opacity=\"0.6\" fill=\"none\"/>\n",
+	        src_r + 1, top - 5, z->x0 - 10, top - 5, src_r + 1, bottom + 5, z->x0 - 10,
+	        bottom + 5, TL_ZOOM_INK);
+	fprintf(f,
+	        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\" "
+	        "stroke=\"%s\" stroke-width=\"1.2\"/>\n",
+	        z->x0 - 10, top - 5, z->w + 20, bottom - top + 10, TL_ZOOM_INK);
+	write_lane_stripes(f, p, z, "zlane");
+	for (unsigned k = 0; k < z->nticks; k++) {
+		write_gridline(f, tick_x(z, k), top, bottom, k == 0 ? "#555" : "#c8c8c8");
+		write_tick(f, z, k, bottom + 17);
+	}
+	write_bars(f, p, z, 1, urls, nurls);
+	if (p->run->wall_us > 0)
+		write_wall_line(f, z, p->run->wall_us, top, bottom);
+	fprintf(f,
+	        "<text class=\"zoomnote\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+	        "zoomed \xc3\x97%.0f: this run on its own axis (%s)</text>\n</g>\n",
+	        z->x0 + z->w / 2, bottom + 31, a->ms / z->ms, z->unit > 1 ? "s" : "ms");
+}
+
 static void write_panel(FILE *f, const struct panel *p, const struct panel *first,
                         const struct axis *a, const char *const *urls, size_t nurls)
 {
 	fprintf(f, "<g class=\"panel\" data-mode=\"%s\">\n", mode_name(p->run->mode));
 	write_panel_title(f, p, first);
 	double top = p->lanes_y, bottom = p->lanes_y + p->lanes_h;
-	/* lane backgrounds, alternating */
-	for (size_t i = 0; i < p->nlanes; i++)
-		fprintf(f,
-		        "<rect class=\"lane\" x=\"%.1f\" y=\"%.2f\" width=\"%.1f\" height=\"%.2f\" "
-		        "fill=\"%s\"/>\n",
-		        TL_LEFT, p->lanes[i].y, TL_PLOT_W, p->lanes[i].h,
-		        i % 2 ? "#f7f7f7" : "#ececec");
+	write_lane_stripes(f, p, a, "lane");
 	if (p->nlanes == 0)
 		fprintf(f,
 		        "<text x=\"%.1f\" y=\"%.1f\" fill=\"#666\" font-style=\"italic\">(no "
 		        "requests)</text>\n",
 		        TL_LEFT + 8, top + 15);
-	/* gridlines and tick labels */
+	/* gridlines and tick labels, but not under an inset */
 	for (unsigned k = 0; k < a->nticks; k++) {
-		double x = TL_LEFT + TL_PLOT_W * k / (a->nticks - 1);
-		fprintf(f,
-		        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-		        "stroke-width=\"1\"/>\n",
-		        x, top - 2, x, bottom + 3, k == 0 ? "#555" : "#c8c8c8");
-		fprintf(f,
-		        "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
-		        "text-anchor=\"middle\">%.*f</text>\n",
-		        x, bottom + 15, a->decimals, a->step * k / a->unit);
+		double x = tick_x(a, k);
+		if (p->zoom && x > p->z.x0 - 40)
+			break;
+		write_gridline(f, x, top, bottom, k == 0 ? "#555" : "#c8c8c8");
+		write_tick(f, a, k, bottom + 15);
 	}
 	/* lane labels, thinned when lanes are too thin to label each */
 	double last = -1e9;
@@ -571,34 +676,26 @@ static void write_panel(FILE *f, const struct panel *p, const struct panel *firs
 		if (l->rows > 1 && l->h >= 36) {
 			fprintf(f,
 			        "<text class=\"lanenote\" x=\"%.1f\" y=\"%.1f\" "
-			        "text-anchor=\"end\">"
-			        "up to %lu requests at once</text>\n",
+			        "text-anchor=\"end\">up to %lu requests at once</text>\n",
 			        TL_LEFT - 8, y + 14, (unsigned long)l->rows);
 			last = y + 14;
 		}
 	}
-	fputs("<g>\n", f);
-	for (size_t i = 0; i < p->nlanes; i++) {
-		const struct lane *l = &p->lanes[i];
-		for (size_t j = 0; j < l->count; j++)
-			write_bar(f, p, l, i, &p->bars[l->first + j], a, urls, nurls);
-	}
-	fputs("</g>\n", f);
+	write_bars(f, p, a, 0, urls, nurls);
 	/* where this run ended: a dashed line, labelled when there is room right of it */
 	if (p->run->wall_us > 0) {
 		char wall[32];
 		double x = x_of(a, p->run->wall_us);
-		fprintf(f,
-		        "<line class=\"wall\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-		        "stroke=\"#222\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n",
-		        x, top - 4, x, bottom + 2);
+		write_wall_line(f, a, p->run->wall_us, top, bottom);
 		if (x + 110 < TL_WIDTH)
 			fprintf(f,
 			        "<text class=\"walllabel\" x=\"%.1f\" y=\"%.1f\">done at "
 			        "%s</text>\n",
-			        x + 5, top + 13,
+			        x + (p->zoom ? 8 : 5), top + 13,
 			        units_format_duration(p->run->wall_us, wall, sizeof(wall)));
 	}
+	if (p->zoom)
+		write_zoom(f, p, a, urls, nurls);
 	fputs("</g>\n", f);
 }
 
@@ -747,11 +844,11 @@ int timeline_write_svg(const char *path, const struct run *const *runs, size_t n
 				if (runs[i]->results[j].url_index >= nlegend && nlegend < 1000)
 					nlegend = runs[i]->results[j].url_index + 1;
 	struct axis a;
-	axis_make(&a, span);
+	axis_make(&a, span, TL_LEFT, TL_PLOT_W);
 	double legend_y = 72;
 	double y = legend(NULL, legend_y, nurls ? urls : NULL, nlegend) + 4;
 	for (size_t i = 0; i < nruns; i++)
-		y += panel_layout(&ps[i], y) + TL_PANEL_GAP;
+		y += panel_layout(&ps[i], y, &a) + TL_PANEL_GAP;
 	double height = y + 16;
 
 	size_t plen = strlen(path);

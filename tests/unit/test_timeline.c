@@ -329,6 +329,7 @@ static void sequential_run_draws_one_bar_per_request(void **state)
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 20);
 	assert_int_equal(count(svg, "class=\"lane\""), 1);
+	assert_int_equal(count(svg, "class=\"zoom\""), 0); /* one run fills its own axis */
 	assert_non_null(strstr(svg, "main thread"));
 	assert_non_null(strstr(svg, "latlab timeline"));
 	/* a staircase: all on one row, each bar right of the previous one */
@@ -485,7 +486,12 @@ static void compare_panels_share_one_axis_and_show_speedup(void **state)
 	for (const char *t = strstr(svg, "<rect class=\"req"); t;
 	     t = strstr(t + 1, "<rect class=\"req"))
 		assert_true(attr_double(t, "x") + attr_double(t, "width") <= 1200.0);
-	/* the legend names the sites by their last path segment */
+	/* async ends within 2% of the shared axis: its panel also draws it on its own axis */
+	assert_int_equal(count(svg, "class=\"zoom\""), 1);
+	assert_int_equal(count(svg, "class=\"zreq\""), 100);
+	assert_non_null(strstr(svg, "zoomed \xc3\x97"));
+	assert_true(strstr(svg, "class=\"zoom\"") > strstr(svg, "data-mode=\"async\""));
+	/* the legend names the sites by their path */
 	assert_non_null(strstr(svg, ">naver</tspan>"));
 	assert_non_null(strstr(svg, ">google</tspan>"));
 	free(svg);
@@ -544,18 +550,20 @@ static void legend_summarises_many_urls(void **state)
 	const char *urls[15];
 	char names[15][64];
 	for (int i = 0; i < 15; i++) {
-		snprintf(names[i], sizeof(names[i]), "http://site%d.example/p/leaf%d", i, i);
+		snprintf(names[i], sizeof(names[i]), "http://site%d.example/leaf%d/x?q=1", i, i);
 		urls[i] = names[i];
 	}
 	struct run *r = seq_run(30, 1);
 	for (size_t i = 0; i < 30; i++)
 		r->results[i].url_index = (uint32_t)(i % 15);
 	r->results[29].url_index = 99; /* beyond the list: still drawn, named by number */
+	urls[1] = "https://www.example.org/";
 	assert_int_equal(write_runs(fx->path, &r, 1, urls, 15), 0);
 	char *svg = slurp(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 30);
 	assert_non_null(strstr(svg, ">leaf0</tspan>"));
+	assert_non_null(strstr(svg, ">www.example.org</tspan>")); /* no path: the host */
 	assert_non_null(strstr(svg, "+4 more URLs"));
 	assert_null(strstr(svg, ">leaf14</tspan>"));
 	assert_non_null(strstr(svg, "#29 URL 100"));
