@@ -65,10 +65,20 @@ static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint3
 		size_t i = atomic_fetch_add(next, 1);
 		if (i >= b->n)
 			break;
-		int prep = http_xfer_prepare(x, b, i, id, &m.res);
+		/* the parent learns of the claim before anything else happens (even the trace
+		 * line), so a death at any later point is charged to this request */
+		memset(&m.res, 0, sizeof(m.res));
+		m.res.index = (uint32_t)i;
+		m.res.url_index = (uint32_t)(i % b->nurls);
+		m.res.pid = x->pid;
+		m.res.tid = x->tid;
+		m.res.worker = id;
+		m.res.delay_us = -1;
+		m.res.start_us = clock_now_us() - t0;
 		m.kind = PROC_MSG_START;
 		if (proc_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
+		int prep = http_xfer_prepare(x, b, i, id, &m.res);
 		if (prep != 0)
 			http_xfer_finish(x, CURLE_URL_MALFORMAT);
 		else
