@@ -23,6 +23,25 @@ static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 	return code;
 }
 
+/* Echoing untrusted text: at most SHOWN_MAX characters (then "..."), and anything but
+ * printable ASCII as '?', so a message always fits a small buffer with the accepted forms
+ * at its end and never carries control bytes into a log or terminal. */
+#define SHOWN_MAX 32
+#define SHOWN_LEN (SHOWN_MAX + 4)
+
+static const char *show(const char *s, char *buf)
+{
+	size_t i = 0;
+	for (; s[i] && i < SHOWN_MAX; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	if (s[i]) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
 /* An unsigned decimal number split into an exact integer part and a fraction in [0, 1). */
 struct decimal {
 	uint64_t ip;      /* integer part, exact unless ip_over */
@@ -102,14 +121,17 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 {
 	struct decimal d;
 	size_t n;
+	char sb[SHOWN_LEN], ub[SHOWN_LEN];
 
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen, "empty %s; expected %s", what, forms);
 	if (s[0] == '-')
-		return fail(-EINVAL, err, errlen, "negative %s '%s'; expected %s", what, s, forms);
+		return fail(-EINVAL, err, errlen, "negative %s '%s'; expected %s", what,
+		            show(s, sb), forms);
 	n = scan_decimal(s, &d);
 	if (n == 0)
-		return fail(-EINVAL, err, errlen, "invalid %s '%s'; expected %s", what, s, forms);
+		return fail(-EINVAL, err, errlen, "invalid %s '%s'; expected %s", what, show(s, sb),
+		            forms);
 	const char *suffix = s + n;
 	/* a bare 0 needs no unit */
 	if (*suffix == '\0' && !d.ip_over && d.ip == 0 && d.frac == 0.0) {
@@ -130,16 +152,16 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 		if (d.ip_over || __builtin_mul_overflow(d.ip, u->factor, &whole) ||
 		    __builtin_add_overflow(whole, fr, &total))
 			return fail(-ERANGE, err, errlen,
-			            "%s '%s' is too large (max 2^64-1 %s); expected %s", what, s,
-			            units == duration_units ? "us" : "bytes", forms);
+			            "%s '%s' is too large (max 2^64-1 %s); expected %s", what,
+			            show(s, sb), units == duration_units ? "us" : "bytes", forms);
 		*out = total;
 		return 0;
 	}
 	if (*suffix == '\0')
-		return fail(-EINVAL, err, errlen, "%s '%s' needs a unit; expected %s", what, s,
-		            forms);
-	return fail(-EINVAL, err, errlen, "unknown unit '%s' in %s '%s'; expected %s", suffix, what,
-	            s, forms);
+		return fail(-EINVAL, err, errlen, "%s '%s' needs a unit; expected %s", what,
+		            show(s, sb), forms);
+	return fail(-EINVAL, err, errlen, "unknown unit '%s' in %s '%s'; expected %s",
+	            show(suffix, ub), what, show(s, sb), forms);
 }
 
 int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen)
@@ -161,26 +183,26 @@ int units_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, ch
                     size_t errlen)
 {
 	uint64_t v = 0;
+	char sb[SHOWN_LEN];
 
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen,
 		            "empty number; expected an integer from %llu to %llu",
 		            (unsigned long long)min, (unsigned long long)max);
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return fail(-EINVAL, err, errlen,
-			            "invalid number '%s'; expected an integer from %llu to %llu", s,
-			            (unsigned long long)min, (unsigned long long)max);
+	/* syntax first: "99999999999999999999x" is invalid, not out of range */
+	if (s[strspn(s, "0123456789")] != '\0')
+		return fail(-EINVAL, err, errlen,
+		            "invalid number '%s'; expected an integer from %llu to %llu",
+		            show(s, sb), (unsigned long long)min, (unsigned long long)max);
+	int over = 0;
+	for (const char *p = s; *p && !over; p++) {
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return fail(-ERANGE, err, errlen,
-			            "number '%s' is out of range %llu to %llu", s,
-			            (unsigned long long)min, (unsigned long long)max);
+		over = v > (UINT64_MAX - d) / 10;
 		v = v * 10 + d;
 	}
-	if (v < min || v > max)
-		return fail(-ERANGE, err, errlen, "number '%s' is out of range %llu to %llu", s,
-		            (unsigned long long)min, (unsigned long long)max);
+	if (over || v < min || v > max)
+		return fail(-ERANGE, err, errlen, "number '%s' is out of range %llu to %llu",
+		            show(s, sb), (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
 }
@@ -191,6 +213,7 @@ int units_parse_double(const char *s, double min, double max, double *out, char 
 	double v;
 	size_t n;
 	int neg;
+	char sb[SHOWN_LEN];
 
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen, "empty number; expected a number from %g to %g",
@@ -199,13 +222,14 @@ int units_parse_double(const char *s, double min, double max, double *out, char 
 	n = scan_decimal(s + neg, &d);
 	if (n == 0 || s[neg + n] != '\0')
 		return fail(-EINVAL, err, errlen,
-		            "invalid number '%s'; expected a number from %g to %g", s, min, max);
+		            "invalid number '%s'; expected a number from %g to %g", show(s, sb),
+		            min, max);
 	v = decimal_value(&d);
 	if (neg && v != 0.0)
 		v = -v;
 	if (!(v >= min && v <= max))
-		return fail(-ERANGE, err, errlen, "number '%s' is out of range %g to %g", s, min,
-		            max);
+		return fail(-ERANGE, err, errlen, "number '%s' is out of range %g to %g",
+		            show(s, sb), min, max);
 	*out = v;
 	return 0;
 }

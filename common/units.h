@@ -2,7 +2,8 @@
  *
  * Every parser takes a NUL-terminated string, writes the value only on success and returns
  * 0, or -EINVAL / -ERANGE and (when err is not NULL) a one-line message naming the accepted
- * forms. Nothing here allocates. */
+ * forms; the message quotes at most 32 characters of the input (non-printable bytes as '?'),
+ * so 256 bytes always hold it whole. Nothing here allocates. */
 #ifndef LATLAB_UNITS_H
 #define LATLAB_UNITS_H
 
@@ -33,8 +34,9 @@ int units_parse_double(const char *s, double min, double max, double *out, char 
                        size_t errlen);
 
 /* Formats microseconds for a human to 3 significant digits (rounded): "150us", "1.50ms",
- * "12.3ms", "250ms", "1.50s", then whole seconds from a minute on, "2m05s". Below a minute
- * the text parses back with units_parse_duration. Truncates to len; returns buf. */
+ * "12.3ms", "250ms", "1.50s", then whole seconds from a minute on, "2m05s" (59.995s and up
+ * round to that form). Single-unit text parses back with units_parse_duration; the "2m05s"
+ * form does not. Truncates to len; returns buf. */
 char *units_format_duration(uint64_t us, char *buf, size_t len);
 
 /* Formats bytes for a human (rounded): "512B", "28.0KiB", "1.00MiB", "2.50GiB"; the text
