@@ -687,11 +687,13 @@ static void write_panel(FILE *f, const struct panel *p, const struct panel *firs
 		char wall[32];
 		double x = x_of(a, p->run->wall_us);
 		write_wall_line(f, a, p->run->wall_us, top, bottom);
+		if (p->zoom) /* right of the dashed frame around what the inset magnifies */
+			x = x_of(a, (uint64_t)(p->z.ms * 1000)) + 2;
 		if (x + 110 < TL_WIDTH)
 			fprintf(f,
 			        "<text class=\"walllabel\" x=\"%.1f\" y=\"%.1f\">done at "
 			        "%s</text>\n",
-			        x + (p->zoom ? 8 : 5), top + 13,
+			        x + 5, top + 13,
 			        units_format_duration(p->run->wall_us, wall, sizeof(wall)));
 	}
 	if (p->zoom)
