@@ -62,7 +62,13 @@ stop_server() {
 	return "$stop_status"
 }
 
+client_pid=""
 cleanup() {
+	# interrupted while the client runs: stop it first (it would only see a closing server)
+	if [ -n "$client_pid" ]; then
+		kill -TERM "$client_pid" 2>/dev/null || true
+		wait "$client_pid" 2>/dev/null || true
+	fi
 	stop_server || true
 	rm -rf "$tmp"
 }
@@ -101,7 +107,12 @@ echo "latlab demo: latlab-server (pid $server_pid) on $url, time scale $scale"
 echo "batch: [$url/naver, $url/google] * 50 = 100 requests, in every mode"
 echo
 status=0
-"$client" compare --repeat 50 --timeline "$svg" "$url/naver" "$url/google" || status=$?
+# in the background and waited for, so that a signal to this script is handled at once
+# (sh runs traps only after a foreground command ends)
+"$client" compare --repeat 50 --timeline "$svg" "$url/naver" "$url/google" &
+client_pid=$!
+wait "$client_pid" || status=$?
+client_pid=""
 echo
 if [ -s "$svg" ]; then
 	echo "timeline: $svg"

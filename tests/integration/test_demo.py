@@ -78,38 +78,58 @@ def demo_prints_the_table_writes_the_timeline_and_stops_the_server():
         check_eq(processes_under(tmp), [], "processes left behind")
 
 
+def interrupt_demo(tmp, send):
+    """Starts the demo at time scale 1.0 (a 16 s sequential run), waits until its client runs,
+    calls send(popen), and returns (exit status, seconds from the signal to the exit)."""
+    build = private_build(tmp)
+    env = dict(os.environ, LATLAB_TIME_SCALE="1.0")
+    p = subprocess.Popen(["sh", DEMO, build], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 15 * SLACK
+        client_path = os.path.join(build, "latlab-client")
+        while time.monotonic() < deadline:
+            if any(client_path in cmd for _, cmd in processes_under(tmp)):
+                break
+            if p.poll() is not None:
+                raise AssertionError("demo.sh ended early: %s" % p.stderr.read())
+            time.sleep(0.05)
+        else:
+            raise AssertionError("latlab-client never started: %r" % processes_under(tmp))
+        time.sleep(0.3)
+        check(any(os.path.join(build, "latlab-server") in cmd for _, cmd in processes_under(tmp)),
+              "the server runs while the client does")
+        t0 = time.monotonic()
+        send(p)
+        p.communicate(timeout=30 * SLACK)
+        took = time.monotonic() - t0
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    deadline = time.monotonic() + 5 * SLACK
+    while processes_under(tmp) and time.monotonic() < deadline:
+        time.sleep(0.05)  # children of a killed client may take a moment to be reaped
+    check_eq(processes_under(tmp), [], "processes left behind")
+    return p.returncode, took
+
+
 @test
-def demo_interrupted_stops_the_server_and_leaves_no_process():
+def demo_ctrl_c_stops_the_server_and_leaves_no_process():
     with tempfile.TemporaryDirectory(prefix="latlab-demo-test-") as tmp:
-        build = private_build(tmp)
-        env = dict(os.environ, LATLAB_TIME_SCALE="1.0")  # a 16 s sequential run: still going
-        p = subprocess.Popen(["sh", DEMO, build], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=env, start_new_session=True)
-        try:
-            # wait (bounded) until the client is running against the server
-            deadline = time.monotonic() + 15 * SLACK
-            client_path = os.path.join(build, "latlab-client")
-            while time.monotonic() < deadline:
-                if any(client_path in cmd for _, cmd in processes_under(tmp)):
-                    break
-                check(p.poll() is None, "demo.sh ended early: %s" % (p.stderr.read() if p.stderr else ""))
-                time.sleep(0.05)
-            else:
-                raise AssertionError("latlab-client never started: %r" % processes_under(tmp))
-            time.sleep(0.3)
-            check(any(os.path.join(build, "latlab-server") in cmd for _, cmd in processes_under(tmp)),
-                  "the server runs while the client does")
-            os.killpg(p.pid, signal.SIGINT)  # Ctrl-C at the terminal: the whole process group
-            out, err = p.communicate(timeout=30 * SLACK)
-        finally:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-        check(p.returncode != 0, "an interrupted demo does not report success: %d" % p.returncode)
-        deadline = time.monotonic() + 5 * SLACK
-        while processes_under(tmp) and time.monotonic() < deadline:
-            time.sleep(0.05)  # children the client forked may take a moment to be reaped
-        check_eq(processes_under(tmp), [], "processes left behind after Ctrl-C")
+        # Ctrl-C at a terminal: SIGINT to the whole foreground process group
+        rc, took = interrupt_demo(tmp, lambda p: os.killpg(p.pid, signal.SIGINT))
+        check(rc != 0, "an interrupted demo does not report success: %d" % rc)
+
+
+@test
+def demo_sigterm_to_the_script_alone_stops_client_and_server_at_once():
+    with tempfile.TemporaryDirectory(prefix="latlab-demo-test-") as tmp:
+        # a supervisor (timeout, CI) signals only the script: it must clean up its children
+        rc, took = interrupt_demo(tmp, lambda p: p.send_signal(signal.SIGTERM))
+        check_eq(rc, 143, "exit status after SIGTERM")
+        # the batch had 15 s of sequential requests left; the server's grace is one delay
+        check(took < 8 * SLACK, "demo stopped %.1fs after SIGTERM, not after the batch" % took)
 
 
 @test
