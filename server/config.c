@@ -45,7 +45,6 @@ struct parse {
 	int line;      /* the line inih is on: counted by our reader */
 	int long_line; /* first line longer than inih's buffer, 0 when none */
 	struct srv_sites *sites;
-	uint64_t cap_us;
 	struct site_keys keys[SRV_SITES_MAX];
 	char *err;
 	size_t errlen;
@@ -94,13 +93,12 @@ static int key_fail(struct parse *p, int line, const char *key, const char *acce
 
 static int parse_duration_key(struct parse *p, const char *key, const char *value, uint64_t *out)
 {
-	char why[160], cap[32], acc[160];
+	const char *acc = "a duration from 0 to 1h, e.g. 250ms (--max-delay clamps each delay)";
+	char why[160];
 
-	units_format_duration(p->cap_us, cap, sizeof(cap));
-	snprintf(acc, sizeof(acc), "a duration from 0 to %s (--max-delay), e.g. 250ms", cap);
 	if (units_parse_duration(value, out, why, sizeof(why)) != 0)
 		return key_fail(p, p->line, key, acc, "%s", why);
-	if (*out > p->cap_us)
+	if (*out > SRV_MODEL_CAP_US)
 		return key_fail(p, p->line, key, acc, "'%s' exceeds the maximum delay", value);
 	return 1;
 }
@@ -182,7 +180,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		                "starting with '__'",
 		                "invalid site name '[%.40s]'", section);
 	struct srv_site *site = srv_sites_get(p->sites, section);
-	if (!site && !(site = srv_sites_add(p->sites, section, p->cap_us)))
+	if (!site && !(site = srv_sites_add(p->sites, section)))
 		return key_fail(p, p->line, name, "at most 32 sites", "too many sites");
 	struct site_keys *k = &p->keys[site - p->sites->site];
 
@@ -273,7 +271,7 @@ static int resolve_model(struct parse *p, struct srv_site *site, const struct si
 	}
 	bool same = kind == site->model.kind; /* unspecified values keep the old model's */
 	m.kind = kind;
-	m.cap_us = p->cap_us;
+	m.cap_us = SRV_MODEL_CAP_US;
 	switch (kind) {
 	case LATENCY_FIXED:
 		m.a_us = (k->set & K_LATENCY) ? k->latency : same ? m.a_us : 0;
@@ -300,11 +298,9 @@ static int resolve_model(struct parse *p, struct srv_site *site, const struct si
 	return 0;
 }
 
-int srv_config_load(const char *path, struct srv_sites *sites, uint64_t cap_us, char *err,
-                    size_t errlen)
+int srv_config_load(const char *path, struct srv_sites *sites, char *err, size_t errlen)
 {
-	struct parse p = {
-	        .path = path, .sites = sites, .cap_us = cap_us, .err = err, .errlen = errlen};
+	struct parse p = {.path = path, .sites = sites, .err = err, .errlen = errlen};
 	int rc;
 
 	p.f = fopen(path, "r");

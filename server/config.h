@@ -32,10 +32,10 @@ struct srv_config {
  * idle timeout 15 s, threads = online CPUs, 16384 connections, 16 KiB per connection). */
 void srv_config_defaults(struct srv_config *c);
 
-/* Reads sites.ini at path into sites (which holds the built-ins already); delays capped at
- * cap_us. 0, or -EINVAL with a one-line "PATH:LINE: key 'k': problem; accepted: forms" in
- * err (-ENOENT when the file cannot be opened). Does not call srv_sites_finish. */
-int srv_config_load(const char *path, struct srv_sites *sites, uint64_t cap_us, char *err,
-                    size_t errlen);
+/* Reads sites.ini at path into sites (which holds the built-ins already); durations up to
+ * 1 h (--max-delay clamps at request time). 0, or -EINVAL with a one-line "PATH:LINE: key 'k':
+ * problem; accepted: forms" in err (-ENOENT when the file cannot be opened). Does not call
+ * srv_sites_finish. */
+int srv_config_load(const char *path, struct srv_sites *sites, char *err, size_t errlen);
 
 #endif

@@ -36,7 +36,9 @@ struct srv_server {
 	atomic_int stopping;    /* stop begun: no new delays */
 	int log_fd;             /* access log, -1 when off */
 	unsigned port;
-	char marker; /* *con_cls of requests answered on their first call */
+	char marker;         /* *con_cls of requests answered on their first call */
+	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
+	char start_err[160];
 };
 
 enum req_state { REQ_NEW, REQ_SUSPENDED, REQ_DONE };
@@ -47,6 +49,7 @@ struct req {
 	struct srv_overrides o;
 	uint64_t seq, delay_us, deadline_us;
 	enum req_state state;
+	int held; /* a fault=timeout: counted in stats.held */
 };
 
 /* the body source of a sized-beyond-the-site or bandwidth-limited response */
@@ -450,7 +453,11 @@ static enum MHD_Result first_call(struct srv_server *srv, struct MHD_Connection 
 	struct req *r = malloc(sizeof(*r));
 	if (!r)
 		return MHD_NO;
-	*r = (struct req){site, o, seq, delay, clock_now_us() + wait, REQ_NEW};
+	*r = (struct req){site, o, seq, delay, clock_now_us() + wait, REQ_NEW, 0};
+	if (o.fault == SRV_FAULT_TIMEOUT) {
+		r->held = 1;
+		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	}
 	*con_cls = r;
 	atomic_fetch_add_explicit(&srv->stats.delay_us_sum, delay, memory_order_relaxed);
 	return MHD_YES;
@@ -500,17 +507,28 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct srv_server *srv = cls;
 	(void)conn;
 	(void)toe;
-	if (*con_cls && *con_cls != (void *)&srv->marker)
-		free(*con_cls);
+	if (*con_cls && *con_cls != (void *)&srv->marker) {
+		struct req *r = *con_cls;
+		if (r->held)
+			atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
+		free(r);
+	}
 	*con_cls = NULL;
 	srv_stats_end(&srv->stats);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	const struct srv_server *srv = cls;
+	struct srv_server *srv = cls;
 	/* an injected fault is not news: it is what the client asked for */
-	if (srv->cfg->quiet || strncmp(fmt, "Application reported internal error", 35) == 0)
+	if (strncmp(fmt, "Application reported internal error", 35) == 0)
+		return;
+	if (srv->starting) {
+		vsnprintf(srv->start_err, sizeof(srv->start_err), fmt, ap);
+		srv->start_err[strcspn(srv->start_err, "\n")] = '\0';
+		return;
+	}
+	if (srv->cfg->quiet)
 		return;
 	fputs("latlab-server: libmicrohttpd: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -584,17 +602,18 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 	         NULL},
 	        {MHD_OPTION_END, 0, NULL},
 	};
+	atomic_init(&srv->starting, 1);
 	srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
 	                               MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!srv->daemon) {
-		snprintf(err, errlen,
-		         "cannot listen on %s port %u (in use, or not a local address?)",
-		         cfg->listen, cfg->port);
+		snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->listen, cfg->port,
+		         srv->start_err[0] ? srv->start_err : "in use, or not a local address?");
 		goto fail;
 	}
 	const union MHD_DaemonInfo *di =
 	        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = di ? di->port : cfg->port;
+	atomic_store(&srv->starting, 0); /* workers log to stderr from now on */
 	return srv;
 
 fail:

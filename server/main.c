@@ -6,6 +6,7 @@
 #include "sites.h"
 #include "units.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -132,9 +133,17 @@ static int parse_args(int argc, char **argv, struct srv_config *c)
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		int rc = 0;
 		switch (opt) {
-		case OPT_LISTEN:
+		case OPT_LISTEN: {
+			unsigned char addr[sizeof(struct in6_addr)];
+			if (inet_pton(AF_INET, optarg, addr) != 1 &&
+			    inet_pton(AF_INET6, optarg, addr) != 1)
+				return usage_error(
+				        "--listen: invalid address '%s'; accepted: a numeric "
+				        "IPv4 or IPv6 address, e.g. 127.0.0.1 or ::1",
+				        optarg);
 			c->listen = optarg;
 			break;
+		}
 		case OPT_PORT:
 			rc = number_opt("port", optarg, 0, 65535, &v);
 			c->port = (unsigned)v;
@@ -256,8 +265,8 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc > 0 ? 0 : EXIT_USAGE;
 
-	srv_sites_builtin(&sites, cfg.max_delay_us);
-	if (cfg.config && srv_config_load(cfg.config, &sites, cfg.max_delay_us, err, sizeof(err))) {
+	srv_sites_builtin(&sites);
+	if (cfg.config && srv_config_load(cfg.config, &sites, err, sizeof(err))) {
 		fprintf(stderr, "latlab-server: %s\n", err);
 		return EXIT_USAGE;
 	}
@@ -307,13 +316,15 @@ int main(int argc, char **argv)
 	if (!cfg.quiet)
 		fprintf(stderr, "latlab-server: stopping; %llu requests in flight\n",
 		        (unsigned long long)atomic_load(&st->in_flight));
-	while (atomic_load(&st->in_flight) > 0 && clock_now_us() < deadline) {
+	/* fault=timeout requests are held on purpose: the drain does not wait for them */
+	while (atomic_load(&st->in_flight) > atomic_load(&st->held) && clock_now_us() < deadline) {
 		if (wait_signal(&set, 5000)) {
 			forced = 1;
 			break;
 		}
 	}
-	uint64_t left = atomic_load(&st->in_flight), total = atomic_load(&st->requests);
+	uint64_t fl = atomic_load(&st->in_flight), held = atomic_load(&st->held);
+	uint64_t left = fl > held ? fl - held : 0, total = atomic_load(&st->requests);
 	srv_server_stop(srv);
 	srv_sites_free(&sites);
 	if (cfg.port_file)

@@ -50,7 +50,7 @@ struct srv_site *srv_sites_get(struct srv_sites *s, const char *name)
 	return NULL;
 }
 
-struct srv_site *srv_sites_add(struct srv_sites *s, const char *name, uint64_t cap_us)
+struct srv_site *srv_sites_add(struct srv_sites *s, const char *name)
 {
 	if (s->n == SRV_SITES_MAX || strlen(name) >= SRV_NAME_MAX)
 		return NULL;
@@ -58,7 +58,7 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name, uint64_t c
 	memset(site, 0, sizeof(*site));
 	snprintf(site->name, sizeof(site->name), "%s", name);
 	snprintf(site->path, sizeof(site->path), "/%s", name);
-	site->model = (struct latency_model){LATENCY_FIXED, 0, 0, cap_us};
+	site->model = (struct latency_model){LATENCY_FIXED, 0, 0, SRV_MODEL_CAP_US};
 	site->size = 2048;
 	site->status = 200;
 	snprintf(site->content_type, sizeof(site->content_type), "text/html; charset=utf-8");
@@ -67,14 +67,14 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name, uint64_t c
 	return site;
 }
 
-void srv_sites_builtin(struct srv_sites *s, uint64_t cap_us)
+void srv_sites_builtin(struct srv_sites *s)
 {
 	memset(s, 0, sizeof(*s));
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
 		const struct builtin *b = &builtins[i];
-		struct srv_site *site = srv_sites_add(s, b->name, cap_us);
-		site->model =
-		        (struct latency_model){LATENCY_LOGNORMAL, b->median_us, b->p99_us, cap_us};
+		struct srv_site *site = srv_sites_add(s, b->name);
+		site->model = (struct latency_model){LATENCY_LOGNORMAL, b->median_us, b->p99_us,
+		                                     SRV_MODEL_CAP_US};
 		site->size = b->size;
 		for (size_t h = 0; h < 2; h++)
 			snprintf(site->hosts[site->nhosts++], SRV_HOST_MAX, "%s", b->hosts[h]);

@@ -20,6 +20,8 @@
 #define SRV_CTYPE_MAX     96  /* bytes, with the NUL */
 #define SRV_SIZE_MAX      (64ULL << 20)
 #define SRV_FILLER_PERIOD 4096 /* bodies larger than their site's repeat this much filler */
+/* the cap of a site's model; --max-delay clamps each drawn delay at request time */
+#define SRV_MODEL_CAP_US (3600ULL * 1000 * 1000)
 
 struct srv_site {
 	char name[SRV_NAME_MAX];
@@ -44,15 +46,15 @@ struct srv_sites {
 	char *filler; /* SRV_FILLER_PERIOD bytes for bodies beyond a site's own, owned */
 };
 
-/* Fills *s with the built-in naver, google and apple sites, capping delays at cap_us. */
-void srv_sites_builtin(struct srv_sites *s, uint64_t cap_us);
+/* Fills *s with the built-in naver, google and apple sites. */
+void srv_sites_builtin(struct srv_sites *s);
 
 /* The site named name, or NULL. */
 struct srv_site *srv_sites_get(struct srv_sites *s, const char *name);
 
 /* A new site named name with defaults (path "/name", fixed 0 delay, 2 KiB text/html, 200);
  * NULL when the table is full. */
-struct srv_site *srv_sites_add(struct srv_sites *s, const char *name, uint64_t cap_us);
+struct srv_site *srv_sites_add(struct srv_sites *s, const char *name);
 
 /* Checks a site name: 1-31 of [a-z0-9_-], not starting with "__". 0 or -EINVAL. */
 int srv_site_name_check(const char *name);

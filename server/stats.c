@@ -17,6 +17,7 @@ void srv_stats_init(struct srv_stats *st)
 	atomic_init(&st->in_flight, 0);
 	atomic_init(&st->max_in_flight, 0);
 	atomic_init(&st->suspended, 0);
+	atomic_init(&st->held, 0);
 	for (int i = 0; i < 6; i++)
 		atomic_init(&st->by_class[i], 0);
 	atomic_init(&st->faults, 0);

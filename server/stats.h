@@ -15,6 +15,7 @@ struct srv_stats {
 	atomic_uint_fast64_t in_flight;     /* handler called, not yet completed */
 	atomic_uint_fast64_t max_in_flight; /* high-water mark of in_flight */
 	atomic_uint_fast64_t suspended;     /* connections waiting on the timer now */
+	atomic_uint_fast64_t held;          /* fault=timeout requests in flight: no drain waits */
 	atomic_uint_fast64_t by_class[6];   /* responses by status class: [1]=1xx ... [5]=5xx */
 	atomic_uint_fast64_t faults;        /* fault= requests carried out */
 	atomic_uint_fast64_t delay_us_sum;  /* injected delay, summed over delayed requests */

@@ -1,0 +1,260 @@
+"""test_server_delay.py -- latlab-server delays: accurate, non-blocking, seeded, scaled, drained."""
+import os
+import signal
+import socket
+import threading
+import time
+
+from latlab import (SLACK, Server, check, check_between, check_eq, http_get, http_json, run, test)
+
+
+def write_config(server, text):
+    path = os.path.join(server.tmp.name, "sites.ini")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def timed_get(url, **kw):
+    t0 = time.monotonic()
+    status, headers, body = http_get(url, **kw)
+    return time.monotonic() - t0, status, headers, body
+
+
+def parallel(fn, n):
+    """Runs fn(i) on n threads at once; returns the results in order and the wall time."""
+    results = [None] * n
+    start = threading.Barrier(n + 1)
+
+    def worker(i):
+        start.wait()
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # reported by the caller's checks
+            results[i] = e
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    return results, time.monotonic() - t0
+
+
+@test
+def a_200ms_site_answers_in_200ms_plus_slack():
+    srv = Server("--config", "/dev/null")
+    path = write_config(srv, "[slow]\nlatency = 200ms\nsize = 1KiB\n")
+    srv.args = ["--config", path]
+    with srv as s:
+        http_get(s.url + "/__latlab/health")  # warm up
+        for _ in range(3):
+            dt, status, headers, _ = timed_get(s.url + "/slow")
+            check_eq(status, 200)
+            check_eq(headers["x-latlab-delay-us"], "200000")
+            check_between(dt, 0.200, 0.200 + 0.15 * SLACK, "elapsed seconds")
+
+
+@test
+def latency_override_is_honoured_to_the_millisecond_floor():
+    with Server() as s:
+        dt, status, headers, _ = timed_get(s.url + "/google?latency=150ms")
+        check_eq(headers["x-latlab-delay-us"], "150000")
+        check_between(dt, 0.150, 0.150 + 0.15 * SLACK, "elapsed seconds")
+
+
+@test
+def delays_do_not_block_threads():
+    # 100 concurrent 300 ms requests on a 1-thread server: sequentially 30 s, in parallel ~0.3 s
+    with Server("--threads", "1") as s:
+        results, wall = parallel(lambda i: http_get(s.url + "/naver?latency=300ms&size=1KiB"), 100)
+        bad = [r for r in results if isinstance(r, Exception) or r[0] != 200]
+        check_eq(bad, [], "failed requests")
+        check_between(wall, 0.3, 0.3 + 2.0 * SLACK, "wall seconds for 100 x 300 ms")
+        check(wall < 100 * 0.3 / 5, "far below the sequential 30 s")
+        _, _, stats = http_json(s.url + "/__latlab/stats")
+        check(stats["max_in_flight"] >= 50, "requests overlapped: max in flight %d" % stats["max_in_flight"])
+        check_eq(stats["in_flight"], 1, "only the stats request itself in flight")
+        check_eq(stats["suspended"], 0)
+
+
+def delays_of(server_args, path, seqs, header=True):
+    with Server(*server_args) as s:
+        out = []
+        for k in seqs:
+            if header:
+                _, headers, _ = http_get(s.url + path, headers={"X-Latlab-Seq": str(k)})
+            else:
+                _, headers, _ = http_get(s.url + path + "?seq=%d" % k)
+            check_eq(headers["x-latlab-seq"], str(k))
+            out.append(int(headers["x-latlab-delay-us"]))
+        return out
+
+
+@test
+def same_seed_and_seq_give_the_same_delay():
+    a = delays_of(("--time-scale", "0.01", "--seed", "42"), "/naver", range(10))
+    b = delays_of(("--time-scale", "0.01", "--seed", "42"), "/naver", reversed(range(10)), header=False)
+    check_eq(a, list(reversed(b)), "delays by seq, whatever the order and the seq's carrier")
+    check(len(set(a)) > 5, "the model spreads delays: %r" % a)
+
+
+@test
+def another_seed_gives_other_delays():
+    a = delays_of(("--time-scale", "0.01", "--seed", "1"), "/google", range(10))
+    b = delays_of(("--time-scale", "0.01", "--seed", "2"), "/google", range(10))
+    check(a != b, "seed 1 %r vs seed 2 %r" % (a, b))
+
+
+@test
+def time_scale_multiplies_every_delay():
+    with Server("--time-scale", "0.5") as s:
+        _, h, _ = http_get(s.url + "/apple?latency=300ms")
+        check_eq(h["x-latlab-delay-us"], "150000")
+    a = delays_of(("--time-scale", "0.001",), "/naver", range(5))
+    b = delays_of(("--time-scale", "0.002",), "/naver", range(5))
+    for x, y in zip(a, b):
+        check_between(y, 2 * x - 1, 2 * x + 1, "delay at twice the scale")
+
+
+@test
+def max_delay_caps_every_delay():
+    with Server("--max-delay", "50ms") as s:
+        for k in range(20):
+            _, h, _ = http_get(s.url + "/naver", headers={"X-Latlab-Seq": str(k)})
+            check(int(h["x-latlab-delay-us"]) <= 50000, "capped: %s" % h["x-latlab-delay-us"])
+        status, _, doc = http_json(s.url + "/naver?latency=51ms")
+        check_eq((status, doc["param"]), (400, "latency"))
+
+
+@test
+def jitter_spreads_delays_within_bounds_deterministically():
+    with Server() as s:
+        got = []
+        for k in range(20):
+            _, h, _ = http_get(s.url + "/google?latency=0&jitter=0&seq=%d" % k)
+            check_eq(h["x-latlab-delay-us"], "0")
+        for k in range(20):
+            _, h, _ = http_get(s.url + "/google?latency=20ms&jitter=10ms&size=0&seq=%d" % k)
+            got.append(int(h["x-latlab-delay-us"]))
+        check(all(10000 <= d <= 30000 for d in got), "within 20ms +- 10ms: %r" % got)
+        check(len(set(got)) > 10, "spread: %r" % got)
+        _, h, _ = http_get(s.url + "/google?latency=20ms&jitter=10ms&size=0&seq=3")
+        check_eq(int(h["x-latlab-delay-us"]), got[3])
+
+
+@test
+def lecture_batch_takes_about_16_seconds_at_scale_1():
+    # the injected delays of naver, google x 50 (seq 0..49 each), read at a small time scale
+    scale = 0.001
+    with Server("--time-scale", str(scale)) as s:
+        total = 0
+        for k in range(50):
+            for site in ("naver", "google"):
+                _, h, _ = http_get(s.url + "/%s?seq=%d" % (site, k))
+                total += int(h["x-latlab-delay-us"])
+        seconds = total / scale / 1e6
+        check_between(seconds, 14.5, 18.0, "sum of the batch's delays at scale 1.0 (s)")
+
+
+@test
+def bandwidth_drips_the_body_without_blocking():
+    with Server() as s:
+        def one(i):
+            return timed_get(s.url + "/google?latency=0&size=20KiB&bandwidth=40KiB")
+        results, wall = parallel(one, 10)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+            dt, status, _, body = r
+            check_eq((status, len(body)), (200, 20480))
+            check_between(dt, 0.45, 0.5 + 0.3 * SLACK, "20 KiB at 40 KiB/s (s)")
+        check(wall < 0.5 + 0.5 * SLACK, "10 drips overlap: wall %.2f s" % wall)
+
+
+@test
+def timeout_fault_never_answers_within_the_clients_patience():
+    with Server() as s:
+        t0 = time.monotonic()
+        try:
+            http_get(s.url + "/naver?fault=timeout", timeout=0.3)
+            check(False, "an answer came")
+        except socket.timeout:
+            pass
+        check_between(time.monotonic() - t0, 0.3, 0.3 + 0.5 * SLACK, "client waited (s)")
+
+
+@test
+def graceful_shutdown_lets_an_in_flight_delayed_request_complete():
+    s = Server().start()
+    out = {}
+
+    def slow():
+        out["r"] = timed_get(s.url + "/naver?latency=1s&size=1KiB")
+    t = threading.Thread(target=slow)
+    t.start()
+    deadline = time.monotonic() + 5 * SLACK
+    while time.monotonic() < deadline:  # until the server holds the request
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        if st["suspended"] >= 1:
+            break
+        time.sleep(0.01)
+    s.proc.send_signal(signal.SIGTERM)
+    t.join(10 * SLACK)
+    rc = s.stop()
+    s.tmp.cleanup()
+    dt, status, headers, _ = out["r"]
+    check_eq(status, 200, "the in-flight request's status")
+    check_between(dt, 1.0, 1.0 + 0.3 * SLACK, "it still waited its delay (s)")
+    check_eq(rc, 0, "exit status after a graceful stop")
+
+
+@test
+def new_connections_are_refused_while_draining():
+    s = Server().start()
+    t = threading.Thread(target=lambda: http_get(s.url + "/naver?latency=700ms&size=0"))
+    t.start()
+    time.sleep(0.2)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.1)
+    try:
+        http_get(s.url + "/__latlab/health", timeout=1)
+        refused = False
+    except OSError:
+        refused = True
+    t.join()
+    rc = s.stop()
+    s.tmp.cleanup()
+    check(refused, "a new connection during the drain was answered")
+    check_eq(rc, 0)
+
+
+@test
+def second_signal_cuts_the_drain_short():
+    s = Server().start()
+    errors = []
+
+    def slow():
+        try:
+            http_get(s.url + "/naver?latency=20s&size=0", timeout=30)
+        except Exception as e:
+            errors.append(e)
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.3)
+    s.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    check(s.proc.poll() is None, "still draining after the first signal")
+    t0 = time.monotonic()
+    s.proc.send_signal(signal.SIGINT)
+    s.proc.wait(5 * SLACK)
+    took = time.monotonic() - t0
+    t.join(5)
+    rc = s.stop()
+    s.tmp.cleanup()
+    check(took < 1.0 * SLACK, "exited %.2fs after the second signal" % took)
+    check_eq(rc, 1, "exit status when requests were cut short")
+
+
+run()
