@@ -58,7 +58,7 @@ char *srv_stats_json(const struct srv_stats *st, const struct srv_sites *sites)
 		json_object_set_new(per_site, sites->site[i].name,
 		                    json_integer((json_int_t)LOAD(sites->site[i].requests)));
 	for (int c = 1; c < 6; c++) {
-		char key[8];
+		char key[16];
 		snprintf(key, sizeof(key), "%dxx", c);
 		json_object_set_new(by_class, key, json_integer((json_int_t)LOAD(st->by_class[c])));
 	}
