@@ -52,6 +52,7 @@ if [ "$want_test" = 1 ]; then
 	have_cmd docker-compose || need_pkg docker-compose
 	have_cmd clang-format || need_pkg clang-format
 	have_cmd cppcheck || need_pkg cppcheck
+	have_cmd groff || need_pkg groff-base
 fi
 if [ "$want_bench" = 1 ]; then
 	have_cmd wrk || need_pkg wrk
