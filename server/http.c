@@ -38,7 +38,7 @@ struct srv_server {
 	unsigned port;
 	char marker;         /* *con_cls of requests answered on their first call */
 	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
-	char start_err[160];
+	char start_err[256];
 };
 
 enum req_state { REQ_NEW, REQ_SUSPENDED, REQ_DONE };
@@ -520,18 +520,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct srv_server *srv = cls;
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
 	/* an injected fault is not news: it is what the client asked for */
-	if (strncmp(fmt, "Application reported internal error", 35) == 0)
+	if (strncmp(msg, "Application reported internal error", 35) == 0)
 		return;
-	if (srv->starting) {
-		vsnprintf(srv->start_err, sizeof(srv->start_err), fmt, ap);
-		srv->start_err[strcspn(srv->start_err, "\n")] = '\0';
+	if (atomic_load(&srv->starting)) {
+		snprintf(srv->start_err, sizeof(srv->start_err), "%s", msg);
 		return;
 	}
-	if (srv->cfg->quiet)
-		return;
-	fputs("latlab-server: libmicrohttpd: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	if (!srv->cfg->quiet)
+		fprintf(stderr, "latlab-server: libmicrohttpd: %s\n", msg);
 }
 
 /* ---- lifecycle -------------------------------------------------------------------------- */
