@@ -137,7 +137,7 @@ def labs_fail_with_exit_1_when_the_server_is_down():
 
 
 def gil_run():
-    r = lab("05_gil_cpu.py", timeout=120, LATLAB_TASKS=4, LATLAB_WORK=1500000, LATLAB_WORKERS=2)
+    r = lab("05_gil_cpu.py", timeout=120, LATLAB_TASKS=4, LATLAB_WORK=3000000, LATLAB_WORKERS=2)
     check(r.returncode == 0, "05_gil_cpu.py exited %d: %s" % (r.returncode, r.stderr[-800:]))
     modes = {}
     for mode in ("sequential", "threads", "processes"):
@@ -151,22 +151,29 @@ def gil_run():
 def gil_lab_processes_beat_threads_on_cpu_bound_work():
     if (os.cpu_count() or 1) < 2:
         raise AssertionError("needs 2 CPUs to show parallelism; this machine has %r" % os.cpu_count())
-    # best of two runs per mode: a busy neighbour on a 2-core machine only ever slows a run down
-    runs = [gil_run() for _ in range(2)]
-    best = {m: min(modes[m][0] for _, modes in runs) for m in ("sequential", "threads", "processes")}
-    r, modes = runs[0]
-    # the GIL: threads never run Python bytecode on two cores at once
-    for _, m in runs:
-        check(m["threads"][2] <= 1.15, "threads used %.2f cores (the GIL allows 1)" % m["threads"][2])
+    # Parallelism needs a free core, and a busy neighbour (another build, a fuzzer) can take
+    # one away for a while: keep the best time of each mode over up to 5 runs and stop as soon
+    # as the lesson shows. Threads can never show it (the GIL), so this cannot pass by chance.
+    best, seen = {}, []
+    for attempt in range(5):
+        r, modes = gil_run()
+        # the GIL: threads never run Python bytecode on two cores at once, whatever the load
+        check(modes["threads"][2] <= 1.15, "threads used %.2f cores (the GIL allows 1)" % modes["threads"][2])
+        thread_pids = {t[0] for t in r.traces[4:8]}
+        proc_pids = {t[0] for t in r.traces[8:12]}
+        check_eq(thread_pids, {str(r.pid)}, "threads run in the lab's process")
+        check(str(r.pid) not in proc_pids, "processes run in worker processes")
+        for m, (wall, _, _) in modes.items():
+            best[m] = min(best.get(m, wall), wall)
+        with open("/proc/loadavg") as f:
+            seen.append("run %d: %s; load %s" % (attempt + 1, ", ".join(
+                "%s %.3fs/%.2f cores" % (m, w, c) for m, (w, _, c) in modes.items()), f.read().split()[0]))
+        if best["processes"] < 0.85 * best["threads"]:
+            break
+    diag = "\n".join(seen)
     check(best["threads"] >= 0.8 * best["sequential"],
-          "threads %.3fs no faster than sequential %.3fs (within slack)" % (best["threads"], best["sequential"]))
+          "threads %.3fs no faster than sequential %.3fs (within slack)\n%s" % (best["threads"], best["sequential"], diag))
     check(best["processes"] < 0.85 * best["threads"],
-          "processes %.3fs faster than threads %.3fs" % (best["processes"], best["threads"]))
-    # trace: threads share the lab's PID, processes are other PIDs
-    thread_pids = {t[0] for t in r.traces[4:8]}
-    proc_pids = {t[0] for t in r.traces[8:12]}
-    check_eq(thread_pids, {str(r.pid)}, "threads run in the lab's process")
-    check(str(r.pid) not in proc_pids, "processes run in worker processes")
-
+          "processes %.3fs faster than threads %.3fs\n%s" % (best["processes"], best["threads"], diag))
 
 run()
