@@ -116,6 +116,12 @@ static size_t collect_due(struct srv_timer *t, uint64_t now)
 	return n;
 }
 
+/* With many items pending, wake-ups are rounded up to a tick so that items due close together
+ * fire in one batch: libmicrohttpd walks its whole suspended list once per resume wake-up, so
+ * one walk per tick instead of one per item. An item fires at most one tick late, never early. */
+#define TICK_US        1000
+#define TICK_MIN_ITEMS 64
+
 static void *timer_main(void *p)
 {
 	struct srv_timer *t = p;
@@ -128,8 +134,11 @@ static void *timer_main(void *p)
 			continue;
 		}
 		uint64_t now = clock_now_us();
-		if (!t->flushed && top->deadline_us > now) {
-			struct timespec ts = timespec_of_us(top->deadline_us);
+		uint64_t wake = top->deadline_us;
+		if (t->heap.n >= TICK_MIN_ITEMS)
+			wake = (wake + TICK_US - 1) / TICK_US * TICK_US;
+		if (!t->flushed && wake > now) {
+			struct timespec ts = timespec_of_us(wake);
 			pthread_cond_timedwait(&t->wake, &t->lock, &ts);
 			continue;
 		}

@@ -1,0 +1,252 @@
+/* server-held-client.c -- bench helper: holds N HTTP requests in flight at once against one
+ * server and measures how late each answer is compared with the delay the server injected.
+ *
+ * usage: server-held-client HOST PORT PATH N DEADLINE_S [ASSUME_DELAY_US]
+ *
+ * Phase 1 opens N keep-alive connections (at most 512 connects pending at a time, untimed).
+ * Phase 2 sends one GET on every connection as fast as it can (t0 = first send) and records
+ * each send time. Phase 3 reads the answers with epoll. A request's error is
+ * (answer complete - its own send) - injected delay, where the injected delay is the
+ * response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none (httpbin).
+ * Prints one line: n, ok, failed, wall (t0 to last answer) and error p50/p99/max in ms.
+ * Built by bench/bench_server.sh with cc; not part of the test build. Loopback only. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { C_IDLE, C_CONNECTING, C_CONNECTED, C_SENT, C_DONE, C_FAILED };
+
+struct conn {
+	int fd, state;
+	uint64_t sent_us, done_us;
+	int64_t injected_us;
+	size_t len, head_len;
+	long content_length;
+	char buf[4096];
+};
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* the value of header name in the head [p, p+n), or NULL */
+static const char *header(const char *head, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *p = strstr(head, "\r\n"); p; p = strstr(p + 2, "\r\n"))
+		if (strncasecmp(p + 2, name, nl) == 0 && p[2 + nl] == ':')
+			return p + 3 + nl;
+	return NULL;
+}
+
+/* 1 when the response on c is complete, 0 when more is needed, -1 on a bad answer */
+static int parse(struct conn *c, int64_t assume_us)
+{
+	if (!c->head_len) {
+		char *end = strstr(c->buf, "\r\n\r\n");
+		if (!end)
+			return c->len >= sizeof(c->buf) - 1 ? -1 : 0;
+		*end = '\0';
+		c->head_len = (size_t)(end - c->buf) + 4;
+		if (strncmp(c->buf, "HTTP/1.1 200", 12) != 0 && strncmp(c->buf, "HTTP/1.0 200", 12))
+			return -1;
+		const char *cl = header(c->buf, "Content-Length");
+		const char *d = header(c->buf, "X-Latlab-Delay-Us");
+		if (!cl)
+			return -1;
+		c->content_length = strtol(cl, NULL, 10);
+		c->injected_us = d ? strtoll(d, NULL, 10) : assume_us;
+		if (c->injected_us < 0)
+			return -1;
+	}
+	/* the body is counted, not kept */
+	return c->len >= c->head_len + (size_t)c->content_length ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 6) {
+		fprintf(stderr, "usage: %s HOST PORT PATH N DEADLINE_S [ASSUME_DELAY_US]\n", argv[0]);
+		return 2;
+	}
+	const char *host = argv[1], *path = argv[3];
+	int port = atoi(argv[2]), n = atoi(argv[4]);
+	double deadline_s = atof(argv[5]);
+	int64_t assume = argc > 6 ? atoll(argv[6]) : -1;
+	if (n <= 0 || n > 60000 || port <= 0 || port > 65535 || deadline_s <= 0) {
+		fprintf(stderr, "server-held-client: bad arguments\n");
+		return 2;
+	}
+
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		if (rl.rlim_cur < (rlim_t)n + 16) {
+			fprintf(stderr, "server-held-client: open files limit %llu < %d\n",
+			        (unsigned long long)rl.rlim_cur, n + 16);
+			return 2;
+		}
+	}
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+		fprintf(stderr, "server-held-client: HOST must be a numeric IPv4 address\n");
+		return 2;
+	}
+	struct conn *cs = calloc((size_t)n, sizeof(*cs));
+	struct epoll_event *evs = calloc(1024, sizeof(*evs));
+	int ep = epoll_create1(0);
+	if (!cs || !evs || ep < 0)
+		return 1;
+	char req[512];
+	int reqlen = snprintf(req, sizeof(req),
+	                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: latlab-held\r\n\r\n",
+	                      path, host, port);
+
+	/* phase 1: connect everything, at most 512 connects pending */
+	int next = 0, pending = 0, connected = 0, failed = 0;
+	uint64_t connect_end = now_us() + 30 * 1000000ULL;
+	while ((connected + failed < n) && now_us() < connect_end) {
+		while (next < n && pending < 512) {
+			struct conn *c = &cs[next];
+			c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (c->fd < 0) {
+				perror("socket");
+				return 1;
+			}
+			int one = 1;
+			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
+			    errno != EINPROGRESS) {
+				c->state = C_FAILED;
+				failed++;
+				next++;
+				continue;
+			}
+			c->state = C_CONNECTING;
+			struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)next};
+			epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+			pending++;
+			next++;
+		}
+		int k = epoll_wait(ep, evs, 1024, 100);
+		for (int i = 0; i < k; i++) {
+			struct conn *c = &cs[evs[i].data.u32];
+			int err = 0;
+			socklen_t el = sizeof(err);
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+			pending--;
+			if (err) {
+				c->state = C_FAILED;
+				failed++;
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				continue;
+			}
+			c->state = C_CONNECTED;
+			connected++;
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[i].data.u32};
+			epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+		}
+	}
+
+	/* phase 2: one request on every connection, each send time recorded */
+	uint64_t t0 = now_us();
+	for (int i = 0; i < n; i++) {
+		struct conn *c = &cs[i];
+		if (c->state != C_CONNECTED)
+			continue;
+		c->sent_us = now_us();
+		if (send(c->fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen) {
+			c->state = C_FAILED;
+			failed++;
+			continue;
+		}
+		c->state = C_SENT;
+	}
+	uint64_t sent_end = now_us();
+
+	/* phase 3: read every answer until all are in or the deadline passes */
+	int done = 0;
+	uint64_t end = t0 + (uint64_t)(deadline_s * 1e6), last = t0;
+	while (done + failed < n && now_us() < end) {
+		int k = epoll_wait(ep, evs, 1024, 50);
+		for (int i = 0; i < k; i++) {
+			struct conn *c = &cs[evs[i].data.u32];
+			if (c->state != C_SENT)
+				continue;
+			for (;;) {
+				static char scratch[65536]; /* body bytes are counted, not kept */
+				char *dst = c->head_len ? scratch : c->buf + c->len;
+				size_t room = c->head_len ? sizeof(scratch) : sizeof(c->buf) - 1 - c->len;
+				ssize_t r = recv(c->fd, dst, room, 0);
+				if (r > 0) {
+					c->len += (size_t)r;
+					if (!c->head_len)
+						c->buf[c->len] = '\0';
+					int p = parse(c, assume);
+					if (p < 0) {
+						c->state = C_FAILED;
+						failed++;
+						break;
+					}
+					if (p > 0) {
+						c->done_us = now_us();
+						last = c->done_us > last ? c->done_us : last;
+						c->state = C_DONE;
+						done++;
+						break;
+					}
+					continue;
+				}
+				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+					break;
+				c->state = C_FAILED; /* EOF or reset before a whole answer */
+				failed++;
+				break;
+			}
+		}
+	}
+
+	int64_t *err = calloc((size_t)n, sizeof(*err));
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (cs[i].state == C_DONE)
+			err[m++] = (int64_t)(cs[i].done_us - cs[i].sent_us) - cs[i].injected_us;
+	qsort(err, (size_t)m, sizeof(*err), cmp_i64);
+	int unanswered = n - done - failed;
+	printf("n=%d ok=%d failed=%d unanswered=%d send_ms=%.1f wall_s=%.3f", n, done, failed,
+	       unanswered, (double)(sent_end - t0) / 1e3, (double)(last - t0) / 1e6);
+	if (m)
+		printf(" err_ms_min=%.2f err_ms_p50=%.2f err_ms_p99=%.2f err_ms_max=%.2f",
+		       (double)err[0] / 1e3, (double)err[m / 2] / 1e3,
+		       (double)err[(size_t)((m - 1) * 0.99)] / 1e3, (double)err[m - 1] / 1e3);
+	printf("\n");
+	for (int i = 0; i < n; i++)
+		if (cs[i].fd > 0)
+			close(cs[i].fd);
+	free(err);
+	free(cs);
+	free(evs);
+	close(ep);
+	return done == n ? 0 : 1;
+}
