@@ -29,6 +29,8 @@ RUN apt-get update -qq \
       --shell /usr/sbin/nologin latlab
 COPY --from=build /src/build/latlab-server /src/build/latlab-client /usr/local/bin/
 COPY man/latlab-server.1 man/latlab-client.1 /usr/local/share/man/man1/
+# sites.ini to start from: latlab-server --config examples/sites.ini
+COPY examples /opt/latlab/examples
 WORKDIR /opt/latlab
 USER latlab
 EXPOSE 8080

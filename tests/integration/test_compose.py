@@ -240,4 +240,48 @@ def dockerfile_runtime_stage_installs_every_library_the_programs_link():
                   "%s needs %s from %s; the runtime stage installs %s" % (binary, lib, sorted(pkgs), sorted(installed)))
 
 
+def dockerignored(path, patterns):
+    """Whether .dockerignore's patterns exclude path (or a directory above it), as Docker reads
+    them: '**/' matches any depth, '!' re-includes, the last matching pattern wins."""
+    import fnmatch
+    parts = path.strip("/").split("/")
+    excluded = False
+    for pat in patterns:
+        neg = pat.startswith("!")
+        pat = pat.lstrip("!").strip("/")
+        if pat.startswith("**/"):
+            hit = any(fnmatch.fnmatchcase("/".join(parts[j:i]), pat[3:])
+                      for i in range(1, len(parts) + 1) for j in range(i))
+        else:
+            hit = any(fnmatch.fnmatchcase("/".join(parts[:i]), pat) for i in range(1, len(parts) + 1))
+        if hit:
+            excluded = not neg
+    return excluded
+
+
+@test
+def dockerfile_copies_only_what_exists_and_the_context_keeps():
+    with open(DOCKERFILE) as f:
+        text = f.read()
+    with open(os.path.join(ROOT, ".dockerignore")) as f:
+        ignore = [l.strip() for l in f if l.strip() and not l.startswith("#")]
+    stages = re.findall(r"(?m)^FROM \S+ AS (\w+)$", text)
+    for target in ("runtime", "labs"):
+        check(target in stages, "compose builds target %s; the Dockerfile has %r" % (target, stages))
+    copies = re.findall(r"(?m)^COPY (?!--from)(.+)$", text)
+    check(copies, "the Dockerfile copies sources")
+    for line in copies:
+        srcs = line.split()[:-1]
+        for src in srcs:
+            check(os.path.exists(os.path.join(ROOT, src)), "COPY %s: no such path in the repository" % src)
+            check(not dockerignored(src, ignore), "COPY %s: excluded by .dockerignore" % src)
+    # everything make needs to build the programs is in the build stage's context
+    build_stage = text.split("FROM ", 2)[1]
+    copied = {src for line in re.findall(r"(?m)^COPY (?!--from)(.+)$", build_stage) for src in line.split()[:-1]}
+    for needed in ("Makefile", "scripts/deps.sh", "common", "server", "client"):
+        check(needed in copied, "the build stage copies %s" % needed)
+    for src in ("build", ".git"):
+        check(dockerignored(src, ignore), ".dockerignore keeps %s out of the context" % src)
+
+
 run()
