@@ -86,8 +86,9 @@ static size_t scan_decimal(const char *s, struct decimal *d)
 			i++;
 			digits++;
 		}
+		/* in two steps: 10^(zeros + digits) alone overflows for ".000...0001" */
 		if (fnum)
-			d->frac = (double)fnum / pow(10.0, fzeros + fdigits);
+			d->frac = (double)fnum / pow(10.0, fdigits) / pow(10.0, fzeros);
 	}
 	if (digits == 0)
 		return 0;

@@ -453,10 +453,19 @@ static void double_accepts_decimals_within_range(void **state)
 		const char *in;
 		double min, max, want;
 	} rows[] = {
-	        {"1", 0, 10, 1.0},          {"1.5", 0, 10, 1.5},   {"0.01", 0, 1, 0.01},
-	        {".5", 0, 1, 0.5},          {"0", 0, 1, 0.0},      {"10", 0, 10, 10.0},
-	        {"1000000", 0, 1e9, 1e6},   {"-1.5", -2, 2, -1.5}, {"-2", -2, 2, -2.0},
+	        {"1", 0, 10, 1.0},
+	        {"1.5", 0, 10, 1.5},
+	        {"0.01", 0, 1, 0.01},
+	        {".5", 0, 1, 0.5},
+	        {"0", 0, 1, 0.0},
+	        {"10", 0, 10, 10.0},
+	        {"1000000", 0, 1e9, 1e6},
+	        {"-1.5", -2, 2, -1.5},
+	        {"-2", -2, 2, -2.0},
 	        {"0.001", 0.001, 1, 0.001},
+	        {"0.0000000000000000000000000001", 0, 1, 1e-28},
+	        {"123456789012345678901234567890.5", 0, 1e30, 1.234567890123456789e29},
+	        {"3.14159265358979323846264338327950288", 0, 4, 3.14159265358979323846},
 	};
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		double v = -999.0;
@@ -466,8 +475,20 @@ static void double_accepts_decimals_within_range(void **state)
 		if (rc != 0)
 			print_error("row %zu '%s': rc %d (%s)\n", i, rows[i].in, rc, err);
 		assert_int_equal(rc, 0);
-		assert_float_equal(v, rows[i].want, 1e-12);
+		assert_true(fabs(v - rows[i].want) <= 1e-14 * fabs(rows[i].want));
 	}
+}
+
+/* hundreds of zeros after the point still give the tiny number, not 0 */
+static void double_keeps_tiny_values_with_many_leading_zeros(void **state)
+{
+	(void)state;
+	char in[310] = "0.";
+	memset(in + 2, '0', 296);
+	strcpy(in + 298, "5"); /* 5e-297 */
+	double v = 0.0;
+	assert_int_equal(units_parse_double(in, 0, 1, &v, NULL, 0), 0);
+	assert_true(fabs(v - 5e-297) <= 1e-14 * 5e-297);
 }
 
 static void double_rejects_hostile_and_out_of_range_input(void **state)
@@ -666,6 +687,7 @@ int main(void)
 	        cmocka_unit_test(u64_accepts_integers_within_range),
 	        cmocka_unit_test(u64_rejects_hostile_and_out_of_range_input),
 	        cmocka_unit_test(double_accepts_decimals_within_range),
+	        cmocka_unit_test(double_keeps_tiny_values_with_many_leading_zeros),
 	        cmocka_unit_test(double_rejects_hostile_and_out_of_range_input),
 	        cmocka_unit_test(duration_formats_for_humans),
 	        cmocka_unit_test(size_formats_for_humans),
