@@ -181,7 +181,8 @@ def gil_keeps_threads_no_faster_than_sequential_while_processes_are():
             wall = {r["mode"]: r["wall_s"] for r in doc["runs"]}
             seen.append(wall)
             check(wall["sequential"] >= 0.9 * n * work, "sequential does all the work: %r" % wall)
-            check(wall["threads"] >= 0.85 * wall["sequential"], "threads under the GIL are no faster: %r" % wall)
+            # under the GIL the work is serialized: threads need the sequential CPU time
+            check(wall["threads"] >= 0.9 * n * work, "threads under the GIL are no faster: %r" % wall)
             if wall["processes"] <= 0.8 * wall["sequential"]:
                 return
     check(False, "processes never ran the work in parallel: %r" % seen)
