@@ -30,7 +30,7 @@ struct srv_config {
 
 /* Fills *c with the defaults (127.0.0.1:8080, seed 1, scale 1.0, max delay 60 s, grace 10 s,
  * idle timeout 15 s, threads = online CPUs, 16384 connections, 6 KiB per connection: enough for
- * request heads of ~4 KiB, and 10,000 connections fit in ~75 MiB). */
+ * request heads of ~2.5 KiB, and 10,000 connections fit in ~75 MiB). */
 void srv_config_defaults(struct srv_config *c);
 
 /* Reads sites.ini at path into sites (which holds the built-ins already); durations up to

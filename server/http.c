@@ -36,12 +36,13 @@ struct srv_server {
 	atomic_int stopping;    /* stop begun: no new delays */
 	int log_fd;             /* access log, -1 when off */
 	unsigned port;
-	char marker;         /* *con_cls of requests answered on their first call */
+	char fresh;    /* *con_cls of a request whose head is in, until it is fully received */
+	char answered; /* *con_cls of a request answered without a delay */
 	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
 	char start_err[256];
 };
 
-enum req_state { REQ_NEW, REQ_SUSPENDED, REQ_DONE };
+enum req_state { REQ_SUSPENDED, REQ_DONE };
 
 /* one request being delayed; lives from the first handler call to the completion callback */
 struct req {
@@ -407,15 +408,15 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
 	return MHD_YES;
 }
 
-static enum MHD_Result first_call(struct srv_server *srv, struct MHD_Connection *conn,
-                                  const char *url, const char *method, void **con_cls)
+static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *conn, const char *url,
+                              const char *method, void **con_cls)
 {
 	const struct srv_config *cfg = srv->cfg;
 	struct srv_overrides o = {0};
 	struct srv_param_error e;
 	struct args a = {&o, cfg->max_delay_us, &e, 0};
 
-	*con_cls = &srv->marker;
+	*con_cls = &srv->answered;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return reply_error(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
 		                   NULL, "GET, HEAD", method, url);
@@ -453,52 +454,48 @@ static enum MHD_Result first_call(struct srv_server *srv, struct MHD_Connection 
 	struct req *r = malloc(sizeof(*r));
 	if (!r)
 		return MHD_NO;
-	*r = (struct req){site, o, seq, delay, clock_now_us() + wait, REQ_NEW, 0};
+	*r = (struct req){site, o, seq, delay, clock_now_us() + wait, REQ_SUSPENDED, 0};
 	if (o.fault == SRV_FAULT_TIMEOUT) {
 		r->held = 1;
 		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
 	}
 	*con_cls = r;
 	atomic_fetch_add_explicit(&srv->stats.delay_us_sum, delay, memory_order_relaxed);
+	suspend_until(srv, conn, r->deadline_us);
 	return MHD_YES;
 }
 
+/* Called once when the request head is in (answered later, so keep-alive survives: a
+ * response queued before the request is complete makes libmicrohttpd close the connection),
+ * once per piece of body (discarded), once when the request is complete (route, validate,
+ * answer or suspend), and once more after a resume (answer). */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct srv_server *srv = cls;
-	struct req *r = *con_cls;
+	void *state = *con_cls;
 	(void)version;
 	(void)upload_data;
 
-	if (!r) {
+	if (!state) {
 		srv_stats_begin(&srv->stats);
-		return first_call(srv, conn, url, method, con_cls);
+		*con_cls = &srv->fresh;
+		return MHD_YES;
 	}
 	if (*upload_data_size) { /* a body nobody asked for: discard it */
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	if ((void *)r == (void *)&srv->marker)
-		return MHD_YES; /* answered already */
-	switch (r->state) {
-	case REQ_NEW:
-		r->state = REQ_SUSPENDED;
-		if (r->deadline_us > clock_now_us() &&
-		    !atomic_load_explicit(&srv->stopping, memory_order_relaxed)) {
-			suspend_until(srv, conn, r->deadline_us);
-			return MHD_YES;
-		}
-		r->state = REQ_DONE; /* already due */
-		return respond(srv, conn, r->site, &r->o, r->seq, r->delay_us, method, url);
-	case REQ_SUSPENDED:
-		r->state = REQ_DONE;
-		return respond(srv, conn, r->site, &r->o, r->seq, r->delay_us, method, url);
-	case REQ_DONE:
-		break;
-	}
-	return MHD_YES;
+	if (state == (void *)&srv->fresh)
+		return handle(srv, conn, url, method, con_cls);
+	if (state == (void *)&srv->answered)
+		return MHD_YES;
+	struct req *r = state;
+	if (r->state != REQ_SUSPENDED)
+		return MHD_YES;
+	r->state = REQ_DONE; /* resumed: the delay is over */
+	return respond(srv, conn, r->site, &r->o, r->seq, r->delay_us, method, url);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -507,7 +504,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct srv_server *srv = cls;
 	(void)conn;
 	(void)toe;
-	if (*con_cls && *con_cls != (void *)&srv->marker) {
+	if (*con_cls && *con_cls != (void *)&srv->fresh && *con_cls != (void *)&srv->answered) {
 		struct req *r = *con_cls;
 		if (r->held)
 			atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
