@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 
 static const char *const cli_mode_names[] = {"sequential", "threads", "processes", "async",
                                              "compare"};
@@ -41,8 +42,9 @@ void cli_usage(FILE *f)
 	        "1\n"
 	        "  -n, --requests N     N requests cycling through the URLs (not with --repeat)\n"
 	        "  -c, --concurrency N  threads, processes or requests in flight (default %u for\n"
-	        "                       threads and processes, all for async; ignored by "
-	        "sequential)\n"
+	        "                       threads and processes; all for async, up to the "
+	        "open-files\n"
+	        "                       limit; ignored by sequential)\n"
 	        "  -t, --timeout DUR    per-request time limit, e.g. 500ms, 10s; 0 = none "
 	        "(default 30s)\n"
 	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
@@ -117,12 +119,25 @@ static int cli_mode_parse(const char *s, enum mode *m)
 	return -EINVAL;
 }
 
+/* sockets one process can hold in flight: the open-files limit less a margin for the rest */
+static unsigned cli_inflight_cap(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return CLI_MAX_INFLIGHT;
+	if (rl.rlim_cur <= 128)
+		return 64;
+	rlim_t cap = rl.rlim_cur - 64;
+	return cap > CLI_MAX_INFLIGHT ? CLI_MAX_INFLIGHT : (unsigned)cap;
+}
+
 static void cli_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->action = CLI_RUN;
 	cfg->mode = MODE_SEQUENTIAL;
 	cfg->timeout_us = CLI_DEFAULT_TIMEOUT;
+	cfg->inflight_cap = cli_inflight_cap();
 }
 
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
@@ -284,6 +299,16 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			snprintf(err, errlen, "-c: at most %u processes", CLI_MAX_PROCESSES);
 			return -EINVAL;
 		}
+		int async = cfg->mode == MODE_ASYNC || cfg->mode == MODE_COMPARE;
+		uint64_t eff = c < cfg->n ? c : cfg->n;
+		if (async && eff > cfg->inflight_cap) {
+			snprintf(err, errlen,
+			         "-c: %llu in flight needs more open files than the limit allows "
+			         "(at "
+			         "most %u here): raise ulimit -n or lower -c",
+			         (unsigned long long)c, cfg->inflight_cap);
+			return -EINVAL;
+		}
 		cfg->concurrency = (unsigned)c;
 	}
 	if (cfg->gil && !cfg->work_cpu_us) {
@@ -312,6 +337,8 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 		break;
 	case MODE_ASYNC:
 		c = cfg->concurrency ? cfg->concurrency : cfg->n;
+		if (c > cfg->inflight_cap)
+			c = cfg->inflight_cap;
 		break;
 	default:
 		c = cfg->concurrency ? cfg->concurrency : CLI_DEFAULT_WORKERS;

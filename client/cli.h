@@ -34,15 +34,18 @@ struct config {
 	const char *json_path; /* NULL: none; "-": stdout */
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
+	unsigned inflight_cap; /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 
 /* Parses argv into *cfg (argv must outlive cfg). Returns 0, or -EINVAL with a one-line
  * message in err naming the flag and the accepted form. Needs curl_global_init first
- * (URLs are checked with libcurl's URL parser: http or https, with a host). */
+ * (URLs are checked with libcurl's URL parser: http or https, with a host). An async -c
+ * beyond what the open-files limit allows is a usage error. */
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 
 /* The effective concurrency of a mode under cfg: 1 for sequential, -c or the default for
- * threads and processes, -c or all for async; never more than cfg->n (and at least 1). */
+ * threads and processes, -c or all for async (all: at most cfg->inflight_cap); never more
+ * than cfg->n (and at least 1). */
 unsigned cli_concurrency(const struct config *cfg, enum mode m);
 
 /* The mode's name ("sequential", ...). */

@@ -7,7 +7,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../../client/cli.h"
 
@@ -89,6 +91,29 @@ static void cli_concurrency_never_exceeds_the_batch(void **state)
 	assert_int_equal(cli_concurrency(&cfg, MODE_THREADS), 3);
 	assert_int_equal(cli_concurrency(&cfg, MODE_PROCESSES), 3);
 	assert_int_equal(cli_concurrency(&cfg, MODE_ASYNC), 3);
+}
+
+static void cli_async_in_flight_stays_under_the_open_files_limit(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[256];
+	struct rlimit old, low;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = 1024;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int rc1 = parse(&cfg, err, sizeof(err), "async", "-n", "5000", "http://127.0.0.1:1/", NULL);
+	unsigned all = cli_concurrency(&cfg, MODE_ASYNC);
+	int rc2 = parse(&cfg, err, sizeof(err), "async", "-n", "5000", "-c", "4000",
+	                "http://127.0.0.1:1/", NULL);
+	int rc3 = parse(&cfg, err, sizeof(err), "async", "-n", "500", "-c", "4000",
+	                "http://127.0.0.1:1/", NULL);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc1, 0);
+	assert_int_equal(all, 1024 - 64); /* "all" means as many as the limit allows */
+	assert_int_equal(rc2, -EINVAL);   /* an explicit -c beyond it is refused */
+	assert_int_equal(rc3, 0);         /* -c above n is just n */
 }
 
 static void cli_help_and_version_are_actions(void **state)
@@ -181,6 +206,7 @@ int main(void)
 	        cmocka_unit_test(cli_repeat_multiplies_the_urls),
 	        cmocka_unit_test(cli_options_may_follow_the_urls),
 	        cmocka_unit_test(cli_concurrency_never_exceeds_the_batch),
+	        cmocka_unit_test(cli_async_in_flight_stays_under_the_open_files_limit),
 	        cmocka_unit_test(cli_help_and_version_are_actions),
 	        cmocka_unit_test(cli_rejects_bad_input_with_a_message),
 	        cmocka_unit_test(cli_long_urls_are_refused),
