@@ -124,6 +124,7 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 	size_t n;
 	char sb[SHOWN_LEN], ub[SHOWN_LEN];
 
+	/* every message below fits UNITS_ERR_LEN whole, with the forms (test_units checks) */
 	if (!s || !*s)
 		return fail(-EINVAL, err, errlen, "empty %s; expected %s", what, forms);
 	if (s[0] == '-')
@@ -152,17 +153,16 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 			fr++;
 		if (d.ip_over || __builtin_mul_overflow(d.ip, u->factor, &whole) ||
 		    __builtin_add_overflow(whole, fr, &total))
-			return fail(-ERANGE, err, errlen,
-			            "%s '%s' is too large (max 2^64-1 %s); expected %s", what,
-			            show(s, sb), units == duration_units ? "us" : "bytes", forms);
+			return fail(-ERANGE, err, errlen, "%s '%s' is too large; expected %s", what,
+			            show(s, sb), forms);
 		*out = total;
 		return 0;
 	}
 	if (*suffix == '\0')
 		return fail(-EINVAL, err, errlen, "%s '%s' needs a unit; expected %s", what,
 		            show(s, sb), forms);
-	return fail(-EINVAL, err, errlen, "unknown unit '%s' in %s '%s'; expected %s",
-	            show(suffix, ub), what, show(s, sb), forms);
+	return fail(-EINVAL, err, errlen, "unknown %s unit '%s'; expected %s", what,
+	            show(suffix, ub), forms);
 }
 
 int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen)

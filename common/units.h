@@ -2,13 +2,16 @@
  *
  * Every parser takes a NUL-terminated string, writes the value only on success and returns
  * 0, or -EINVAL / -ERANGE and (when err is not NULL) a one-line message naming the accepted
- * forms; the message quotes at most 32 characters of the input (non-printable bytes as '?'),
- * so 256 bytes always hold it whole. Nothing here allocates. */
+ * forms; the message quotes at most 32 characters of the input (non-printable bytes as '?')
+ * and always fits UNITS_ERR_LEN bytes whole. Nothing here allocates. */
 #ifndef LATLAB_UNITS_H
 #define LATLAB_UNITS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* An error buffer of this size always holds a parser's whole message (forms included). */
+#define UNITS_ERR_LEN 160
 
 /* Accepted duration forms, for error messages and usage text. */
 #define UNITS_DURATION_FORMS                                                                       \

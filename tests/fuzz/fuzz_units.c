@@ -3,10 +3,11 @@
  * Each input is NUL-terminated and given to units_parse_duration, units_parse_size,
  * units_parse_u64, units_parse_double and latency_kind_parse. Invariants (a failure aborts):
  * the return code is 0, -EINVAL or -ERANGE; a failed parse leaves the output untouched and
- * writes a NUL-terminated, printable message that fits the buffer and, in 256 bytes, names
- * the accepted forms whatever the input's length; a successful parse is repeatable, agrees with an
- * independent reading of the text, and its value formats back into text that parses again to within
- * the printed precision. Built by tests/fuzz/run.sh, never by the normal build. */
+ * writes a NUL-terminated, printable message that fits the buffer and, in UNITS_ERR_LEN
+ * bytes, is whole and names the accepted forms whatever the input's length; a successful parse is
+ * repeatable, agrees with an independent reading of the text, and its value formats back into text
+ * that parses again to within the printed precision. Built by tests/fuzz/run.sh, never by the
+ * normal build. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -44,8 +45,10 @@ static void check_message(const char *err, size_t errlen, const char *forms, int
 	CHECK(memchr(err, '\0', errlen) != NULL);
 	if (big && forms)
 		CHECK(strstr(err, forms) != NULL);
-	if (big)
+	if (big) {
 		CHECK(err[0] != '\0');
+		CHECK(strlen(err) < UNITS_ERR_LEN - 1); /* whole, not cut by the buffer */
+	}
 	/* the input is quoted, never echoed raw: no control or non-ASCII bytes */
 	for (const char *p = err; *p; p++)
 		CHECK(*p >= 0x20 && *p < 0x7f);
@@ -80,7 +83,7 @@ static void fuzz_duration(const char *s, size_t errlen, char *err)
 	CHECK(rc_ok(rc));
 	if (rc != 0) {
 		CHECK(v == SENTINEL);
-		check_message(err, errlen, UNITS_DURATION_FORMS, errlen >= 256);
+		check_message(err, errlen, UNITS_DURATION_FORMS, errlen >= UNITS_ERR_LEN);
 		return;
 	}
 	CHECK(units_parse_duration(s, &again, NULL, 0) == 0 && again == v);
@@ -121,7 +124,7 @@ static void fuzz_size(const char *s, size_t errlen, char *err)
 	CHECK(rc_ok(rc));
 	if (rc != 0) {
 		CHECK(v == SENTINEL);
-		check_message(err, errlen, UNITS_SIZE_FORMS, errlen >= 256);
+		check_message(err, errlen, UNITS_SIZE_FORMS, errlen >= UNITS_ERR_LEN);
 		return;
 	}
 	CHECK(units_parse_size(s, &again, NULL, 0) == 0 && again == v);
@@ -152,7 +155,7 @@ static void fuzz_u64(const char *s, uint64_t min, uint64_t max, size_t errlen, c
 	CHECK(rc_ok(rc));
 	if (rc != 0) {
 		CHECK(v == SENTINEL);
-		check_message(err, errlen, NULL, errlen >= 256);
+		check_message(err, errlen, NULL, errlen >= UNITS_ERR_LEN);
 		/* a digit string that fits 64 bits and the range would have been accepted */
 		if (all_digits(s) && strlen(s) < 20) {
 			unsigned long long n = strtoull(s, NULL, 10);
@@ -174,7 +177,7 @@ static void fuzz_double(const char *s, double min, double max, size_t errlen, ch
 	CHECK(rc_ok(rc));
 	if (rc != 0) {
 		CHECK(v == -12345.0);
-		check_message(err, errlen, NULL, errlen >= 256);
+		check_message(err, errlen, NULL, errlen >= UNITS_ERR_LEN);
 		return;
 	}
 	CHECK(isfinite(v) && v >= min && v <= max);
@@ -195,8 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	/* the error buffer: sometimes tiny (truncation), usually the documented 256 bytes */
-	size_t errlen = size && data[0] % 4 == 0 ? data[size - 1] % 24 : 256;
+	/* the error buffer: sometimes tiny (truncation), usually the documented UNITS_ERR_LEN */
+	size_t errlen = size && data[0] % 4 == 0 ? data[size - 1] % 24 : UNITS_ERR_LEN;
 	char *err = malloc(errlen + 1);
 	if (!err) {
 		free(s);

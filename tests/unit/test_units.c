@@ -130,7 +130,7 @@ static void duration_rejects_unknown_units(void **state)
 		char err[512] = "";
 		assert_int_equal(units_parse_duration(rows[i], &v, err, sizeof(err)), -EINVAL);
 		assert_int_equal(v, SENTINEL);
-		assert_non_null(strstr(err, "unknown unit"));
+		assert_non_null(strstr(err, "unknown duration unit"));
 		assert_non_null(strstr(err, UNITS_DURATION_FORMS));
 	}
 }
@@ -229,7 +229,7 @@ static void duration_accepts_null_or_zero_length_error_buffer(void **state)
 static void error_message_quotes_input_briefly_and_always_names_forms(void **state)
 {
 	(void)state;
-	char err[256];
+	char err[UNITS_ERR_LEN];
 	uint64_t v = SENTINEL;
 	double d = 0.0;
 	/* 400 digits then an unknown unit: the input would be echoed twice */
@@ -237,7 +237,15 @@ static void error_message_quotes_input_briefly_and_always_names_forms(void **sta
 	snprintf(in, sizeof(in), "%sxs", long_digits);
 	assert_int_equal(units_parse_duration(in, &v, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, UNITS_DURATION_FORMS));
-	assert_non_null(strstr(err, "..."));
+	assert_non_null(strstr(err, "'xs'"));
+	/* a long unit or number is cut at 32 characters */
+	char unit[420] = "5";
+	memset(unit + 1, 'q', 400);
+	assert_int_equal(units_parse_duration(unit, &v, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "'qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq...'"));
+	assert_non_null(strstr(err, UNITS_DURATION_FORMS));
+	assert_int_equal(units_parse_u64(long_digits, 0, 9, &v, err, sizeof(err)), -ERANGE);
+	assert_non_null(strstr(err, "'99999999999999999999999999999999...'"));
 	assert_int_equal(units_parse_size(in, &v, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, UNITS_SIZE_FORMS));
 	assert_int_equal(units_parse_duration(long_digits_us, &v, err, sizeof(err)), -ERANGE);
@@ -252,11 +260,59 @@ static void error_message_quotes_input_briefly_and_always_names_forms(void **sta
 	                 -EINVAL);
 	for (const char *p = err; *p; p++)
 		assert_true(*p >= 0x20 && *p < 0x7f);
-	assert_non_null(strstr(err, "'5?[2J?ms?"
+	assert_non_null(strstr(err, "'?[2J?ms?"
 	                            "?'")); /* split: no trigraph */
-	/* short input is quoted whole */
+	/* the unknown unit is quoted */
 	assert_int_equal(units_parse_duration("5xs", &v, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "unknown unit 'xs' in duration '5xs'"));
+	assert_non_null(strstr(err, "unknown duration unit 'xs'"));
+}
+
+/* every message, for every hostile or very long input, fits UNITS_ERR_LEN whole: the
+ * server and client pass buffers of that size and the accepted forms come last */
+static void every_error_message_fits_units_err_len(void **state)
+{
+	(void)state;
+	static char longs[8][460];
+	snprintf(longs[0], sizeof(longs[0]), "%sxs", long_digits);
+	snprintf(longs[1], sizeof(longs[1]), "-%s", long_digits);
+	snprintf(longs[2], sizeof(longs[2]), "%s", long_digits_us);
+	snprintf(longs[3], sizeof(longs[3]), "1%s", long_digits + 200); /* 201 digits, no unit */
+	memset(longs[4], 'x', 450);
+	snprintf(longs[5], sizeof(longs[5]), "5%.*s", 440, long_digits_us + 1);
+	memset(longs[5] + 1, 'K', 400); /* "5KKKK...": a 400-character unknown unit */
+	snprintf(longs[6], sizeof(longs[6]), "%sGiB", long_digits);
+	snprintf(longs[7], sizeof(longs[7]), "1.%s", long_digits);
+	const char *inputs[8 + sizeof(hostile_rows) / sizeof(hostile_rows[0])];
+	size_t n = 0;
+	for (size_t i = 0; i < 8; i++)
+		inputs[n++] = longs[i];
+	for (size_t i = 0; i < sizeof(hostile_rows) / sizeof(hostile_rows[0]); i++)
+		inputs[n++] = hostile_rows[i].in;
+	for (size_t i = 0; i < n; i++) {
+		char err[1024];
+		uint64_t v;
+		double d;
+		err[0] = '\0';
+		if (units_parse_duration(inputs[i], &v, err, sizeof(err)) != 0) {
+			assert_true(strlen(err) < UNITS_ERR_LEN);
+			assert_non_null(strstr(err, UNITS_DURATION_FORMS));
+		}
+		err[0] = '\0';
+		if (units_parse_size(inputs[i], &v, err, sizeof(err)) != 0) {
+			assert_true(strlen(err) < UNITS_ERR_LEN);
+			assert_non_null(strstr(err, UNITS_SIZE_FORMS));
+		}
+		err[0] = '\0';
+		if (units_parse_u64(inputs[i], 0, UINT64_MAX, &v, err, sizeof(err)) != 0) {
+			assert_true(strlen(err) < UNITS_ERR_LEN);
+			assert_non_null(strstr(err, "0 to 18446744073709551615"));
+		}
+		err[0] = '\0';
+		if (units_parse_double(inputs[i], -1.5e300, 1.5e300, &d, err, sizeof(err)) != 0) {
+			assert_true(strlen(err) < UNITS_ERR_LEN);
+			assert_non_null(strstr(err, "-1.5e+300 to 1.5e+300"));
+		}
+	}
 }
 
 /* ---- sizes ----------------------------------------------------------------------------- */
@@ -329,7 +385,7 @@ static void size_rejects_unknown_units(void **state)
 		char err[512] = "";
 		assert_int_equal(units_parse_size(rows[i], &v, err, sizeof(err)), -EINVAL);
 		assert_int_equal(v, SENTINEL);
-		assert_non_null(strstr(err, "unknown unit"));
+		assert_non_null(strstr(err, "unknown size unit"));
 		assert_non_null(strstr(err, "28KiB, 1MB"));
 	}
 }
@@ -679,6 +735,7 @@ int main(void)
 	        cmocka_unit_test(duration_survives_very_long_digit_strings),
 	        cmocka_unit_test(duration_accepts_null_or_zero_length_error_buffer),
 	        cmocka_unit_test(error_message_quotes_input_briefly_and_always_names_forms),
+	        cmocka_unit_test(every_error_message_fits_units_err_len),
 	        cmocka_unit_test(size_parses_bytes_and_each_unit),
 	        cmocka_unit_test(size_rejects_hostile_input_and_leaves_output_alone),
 	        cmocka_unit_test(size_rejects_unknown_units),
