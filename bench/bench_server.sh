@@ -1,0 +1,184 @@
+#!/bin/sh
+# bench_server.sh -- latlab-server against its peers, measured in the same run.
+#
+# Usage: bench/bench_server.sh [BUILD_DIR]     (make bench runs it)
+#
+#  1. Throughput: wrk -t2 -c64 -d5s on a zero-latency 2 KiB page, latlab-server vs nginx
+#     (2 workers, access log off, `location = /r { return 200 "<2 KiB>"; }`), two rounds
+#     each, alternating; prints every figure, the best of each and the ratio.
+#  2. Held concurrency: 10,000 requests in flight at once against a 1 s site
+#     (bench/server-held-client.c): all complete, wall <= 1.05 s, injected-vs-observed
+#     delay error p99 <= 5 ms, server peak RSS <= 100 MiB; then the same client against
+#     python3-httpbin's /delay/1 under gunicorn (2 workers x 100 threads), 10 s deadline.
+#
+# Everything listens on free 127.0.0.1 ports and lives in a temporary directory removed on
+# exit; every process started here is stopped by its pid. Absolute numbers depend on the
+# machine (and on whatever else runs on it): the ratios are the point.
+set -eu
+build=${1:-build}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+server="$build/latlab-server"
+duration=${LATLAB_BENCH_SECONDS:-5}
+held_n=${LATLAB_BENCH_HELD:-10000}
+
+[ -x "$server" ] || { echo "bench_server: $server not built (run make)" >&2; exit 2; }
+for tool in wrk nginx curl cc python3; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "bench_server: $tool is missing" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/latlab-bench.XXXXXX")
+pids=""
+cleanup() {
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL: until it answers, at most 10 s
+wait_http() {
+	i=0
+	until curl -s -o /dev/null "$1"; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || { echo "bench_server: nothing answers at $1" >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+# start_latlab CONFIG: starts the server on a free port; sets latlab_pid and latlab_port
+start_latlab() {
+	rm -f "$tmp/port"
+	"$server" --port 0 --port-file "$tmp/port" --config "$1" --quiet &
+	latlab_pid=$!
+	pids="$pids $latlab_pid"
+	i=0
+	until [ -s "$tmp/port" ]; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || { echo "bench_server: latlab-server did not start" >&2; exit 1; }
+		sleep 0.05
+	done
+	latlab_port=$(cat "$tmp/port")
+}
+
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# wrk_rps URL: requests per second of a wrk -t2 -c64 run
+wrk_rps() {
+	wrk -t2 -c64 -d"${duration}s" "$1" >"$tmp/wrk.out" 2>&1 || true
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$tmp/wrk.out")
+	errors=$(awk '/Non-2xx|Socket errors/ { print }' "$tmp/wrk.out")
+	[ -n "$errors" ] && echo "   wrk: $errors" >&2
+	echo "${rps:-0}"
+}
+
+echo "== throughput: wrk -t2 -c64 -d${duration}s, zero latency, 2 KiB text/html"
+body=$(python3 -c 's = "<p>latlab bench</p>"; print(s + "x" * (2048 - len(s)), end="")')
+cat >"$tmp/r.ini" <<INI
+[r]
+path = /r
+latency = 0
+size = 2KiB
+INI
+nginx_port=$(free_port)
+mkdir -p "$tmp/nginx"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $tmp/nginx/body;
+	proxy_temp_path $tmp/nginx/proxy;
+	fastcgi_temp_path $tmp/nginx/fastcgi;
+	uwsgi_temp_path $tmp/nginx/uwsgi;
+	scgi_temp_path $tmp/nginx/scgi;
+	server {
+		listen 127.0.0.1:$nginx_port;
+		location = /r { default_type text/html; return 200 "$body"; }
+	}
+}
+CONF
+best_l=0
+best_n=0
+for round in 1 2; do
+	start_latlab "$tmp/r.ini"
+	wait_http "http://127.0.0.1:$latlab_port/r"
+	[ "$(curl -s "http://127.0.0.1:$latlab_port/r" | wc -c)" -eq 2048 ] || { echo "bench_server: latlab body is not 2 KiB" >&2; exit 1; }
+	l=$(wrk_rps "http://127.0.0.1:$latlab_port/r")
+	stop_pid "$latlab_pid"
+	nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" &
+	nginx_pid=$!
+	pids="$pids $nginx_pid"
+	wait_http "http://127.0.0.1:$nginx_port/r"
+	[ "$(curl -s "http://127.0.0.1:$nginx_port/r" | wc -c)" -eq 2048 ] || { echo "bench_server: nginx body is not 2 KiB" >&2; exit 1; }
+	n=$(wrk_rps "http://127.0.0.1:$nginx_port/r")
+	stop_pid "$nginx_pid"
+	printf '   round %d: latlab-server %10.0f req/s   nginx %10.0f req/s\n' "$round" "$l" "$n"
+	best_l=$(python3 -c "print(max($best_l, $l))")
+	best_n=$(python3 -c "print(max($best_n, $n))")
+done
+printf '   best:    latlab-server %10.0f req/s   nginx %10.0f req/s   ratio %.2fx nginx (target >= 1.0)\n' \
+	"$best_l" "$best_n" "$(python3 -c "print($best_l / $best_n if $best_n else 0)")"
+
+echo "== held concurrency: $held_n requests in flight at once, 1 s latency"
+cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -o "$tmp/held" "$here/server-held-client.c"
+cat >"$tmp/held.ini" <<INI
+[held]
+latency = 1s
+size = 512
+INI
+start_latlab "$tmp/held.ini"
+wait_http "http://127.0.0.1:$latlab_port/__latlab/health"
+line=$("$tmp/held" 127.0.0.1 "$latlab_port" /held "$held_n" 10 || true)
+rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$latlab_pid/status")
+stop_pid "$latlab_pid"
+echo "   latlab-server: $line peak_rss_mib=$((rss_kib / 1024))"
+python3 - "$line" "$rss_kib" "$held_n" <<'PY'
+import sys
+f = dict(kv.split("=") for kv in sys.argv[1].split())
+rss_mib, n = int(sys.argv[2]) / 1024, int(sys.argv[3])
+checks = [("all complete", int(f["ok"]) == n, "%s/%d" % (f["ok"], n)),
+          ("wall <= 1.05 s", float(f["wall_s"]) <= 1.05, f["wall_s"] + " s"),
+          ("delay error p99 <= 5 ms", float(f.get("err_ms_p99", "inf")) <= 5, f.get("err_ms_p99", "-") + " ms"),
+          ("peak RSS <= 100 MiB", rss_mib <= 100, "%.0f MiB" % rss_mib)]
+for name, ok, got in checks:
+    print("   %-4s %-26s %s" % ("ok" if ok else "MISS", name, got))
+PY
+
+# Debian's gunicorn and httpbin live in the system python, whatever python3 is first on PATH
+if /usr/bin/python3 -c 'import httpbin' 2>/dev/null && [ -x /usr/bin/gunicorn ]; then
+	hb_port=$(free_port)
+	/usr/bin/gunicorn -b "127.0.0.1:$hb_port" -w 2 -k gthread --threads 100 --worker-connections 10000 \
+		--backlog 4096 --log-level error httpbin:app &
+	hb_pid=$!
+	pids="$pids $hb_pid"
+	wait_http "http://127.0.0.1:$hb_port/get"
+	line=$("$tmp/held" 127.0.0.1 "$hb_port" /delay/1 "$held_n" 10 1000000 || true)
+	hb_rss=0
+	for p in $hb_pid $(pgrep -P "$hb_pid" || true); do
+		r=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)
+		hb_rss=$((hb_rss + r))
+	done
+	stop_pid "$hb_pid"
+	echo "   httpbin /delay/1 (gunicorn gthread 2x100): $line peak_rss_mib=$((hb_rss / 1024))"
+else
+	echo "   httpbin: python3-httpbin or gunicorn missing, skipped"
+fi
