@@ -5,12 +5,28 @@ import urllib.parse
 
 from latlab import (Server, check, check_between, check_eq, http_get, http_json, run, test)
 
+class CheckedServer(Server):
+    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            rc = self.stop()
+            err = self.stderr()
+        finally:
+            self.tmp.cleanup()
+        if exc_type is None:
+            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
+            check("Sanitizer" not in err and "runtime error" not in err,
+                  "sanitizer report: " + err[-2000:])
+        return False
+
+
 FAST = ("--time-scale", "0.001")
 
 
 @test
 def site_routes_by_path_prefix():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         for path, site in (("/naver", "naver"), ("/naver/any/path", "naver"), ("/google", "google"),
                            ("/apple/x", "apple")):
             status, headers, body = http_get(s.url + path)
@@ -21,7 +37,7 @@ def site_routes_by_path_prefix():
 
 @test
 def site_routes_by_host_header():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         for host, site in (("naver.com", "naver"), ("www.naver.com", "naver"), ("google.com", "google"),
                            ("WWW.Google.com:8080", "google"), ("apple.com", "apple"),
                            ("www.apple.com", "apple")):
@@ -32,7 +48,7 @@ def site_routes_by_host_header():
 
 @test
 def responses_carry_the_latlab_headers():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, headers, body = http_get(s.url + "/google?seq=5")
         check_eq(status, 200)
         check_eq(headers["server"], "latlab/0.1.0")
@@ -45,7 +61,7 @@ def responses_carry_the_latlab_headers():
 
 @test
 def per_site_counter_numbers_requests_without_seq():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         seqs = [http_get(s.url + "/apple")[1]["x-latlab-seq"] for _ in range(3)]
         check_eq(seqs, ["0", "1", "2"])
         check_eq(http_get(s.url + "/naver")[1]["x-latlab-seq"], "0", "counters are per site")
@@ -53,7 +69,7 @@ def per_site_counter_numbers_requests_without_seq():
 
 @test
 def query_overrides_size_status_and_latency():
-    with Server() as s:
+    with CheckedServer() as s:
         status, headers, body = http_get(s.url + "/naver?latency=0&size=2KiB&status=503")
         check_eq(status, 503)
         check_eq(len(body), 2048)
@@ -68,7 +84,7 @@ def query_overrides_size_status_and_latency():
 @test
 def keep_alive_connections_serve_many_requests():
     import http.client
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
         sock = None
         for query in ("latency=0", "latency=20ms", "latency=0&status=404", "latency=0"):
@@ -84,7 +100,7 @@ def keep_alive_connections_serve_many_requests():
 
 @test
 def bodies_are_deterministic():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         a = http_get(s.url + "/naver?size=10000")[2]
         b = http_get(s.url + "/naver?size=10000")[2]
         check_eq(a, b, "the same bytes every time")
@@ -120,7 +136,7 @@ INVALID = [
 
 @test
 def every_invalid_parameter_gets_400_json_naming_it():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         for query, param in INVALID:
             status, headers, doc = http_json(s.url + "/naver?" + query)
             check_eq(status, 400, query)
@@ -131,7 +147,7 @@ def every_invalid_parameter_gets_400_json_naming_it():
 
 @test
 def invalid_seq_header_gets_400():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, _, doc = http_json(s.url + "/naver", headers={"X-Latlab-Seq": "seven"})
         check_eq(status, 400)
         check_eq(doc["param"], "X-Latlab-Seq")
@@ -139,7 +155,7 @@ def invalid_seq_header_gets_400():
 
 @test
 def unknown_site_gets_404_json_listing_sites():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, _, doc = http_json(s.url + "/nowhere")
         check_eq(status, 404)
         check_eq(doc["error"], "unknown site")
@@ -151,7 +167,7 @@ def unknown_site_gets_404_json_listing_sites():
 
 @test
 def other_methods_get_405():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, _, doc = http_json(s.url + "/naver", method="DELETE")
         check_eq(status, 405)
         check_eq(doc["accepted"], "GET, HEAD")
@@ -161,7 +177,7 @@ def other_methods_get_405():
 
 @test
 def service_endpoints_answer():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, _, doc = http_json(s.url + "/__latlab/health")
         check_eq((status, doc["status"]), (200, "ok"))
         status, _, doc = http_json(s.url + "/__latlab/sites")
@@ -187,7 +203,7 @@ def service_endpoints_answer():
 
 @test
 def hostile_requests_get_errors_not_crashes():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         status, _, doc = http_json(s.url + "/%ff%fe?size=%ff")
         check_eq(status, 404)
         status, _, doc = http_json(s.url + "/naver?size=%ff%00")
@@ -202,7 +218,7 @@ def hostile_requests_get_errors_not_crashes():
 
 @test
 def faults_misbehave_as_asked():
-    with Server(*FAST) as s:
+    with CheckedServer(*FAST) as s:
         u = urllib.parse.urlsplit(s.url)
         def raw(query):
             c = socket.create_connection((u.hostname, u.port), timeout=5)

@@ -7,6 +7,22 @@ import tempfile
 from latlab import (ROOT, SERVER_BIN, SLACK, Server, check, check_eq, http_get, http_json, run,
                     test)
 
+class CheckedServer(Server):
+    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            rc = self.stop()
+            err = self.stderr()
+        finally:
+            self.tmp.cleanup()
+        if exc_type is None:
+            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
+            check("Sanitizer" not in err and "runtime error" not in err,
+                  "sanitizer report: " + err[-2000:])
+        return False
+
+
 
 def server_exit(*args, timeout=10):
     """Runs the server expecting it to exit by itself; returns (rc, stdout, stderr)."""
@@ -158,14 +174,14 @@ size = 3
 
 @test
 def example_config_loads():
-    with Server("--config", os.path.join(ROOT, "examples", "sites.ini")) as s:
+    with CheckedServer("--config", os.path.join(ROOT, "examples", "sites.ini")) as s:
         _, _, doc = http_json(s.url + "/__latlab/sites")
         check("slowapi" in [x["name"] for x in doc["sites"]], "the example's sites")
 
 
 @test
 def listening_line_comes_first_and_port_file_matches():
-    with Server() as s:
+    with CheckedServer() as s:
         first = s.stdout().splitlines()[0]
         check_eq(first, "latlab-server listening on http://127.0.0.1:%d" % s.port)
     check(not os.path.exists(s.port_file), "the port file is removed on exit")
@@ -213,7 +229,7 @@ def busy_port_is_a_runtime_error_exit_1():
 def access_log_has_one_line_per_request():
     with tempfile.TemporaryDirectory() as d:
         log = os.path.join(d, "access.log")
-        with Server("--access-log", log, "--time-scale", "0.001") as s:
+        with CheckedServer("--access-log", log, "--time-scale", "0.001") as s:
             http_get(s.url + "/google?seq=9")
             http_get(s.url + "/nowhere")
         with open(log) as f:

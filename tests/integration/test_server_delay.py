@@ -7,6 +7,22 @@ import time
 
 from latlab import (SLACK, Server, check, check_between, check_eq, http_get, http_json, run, test)
 
+class CheckedServer(Server):
+    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            rc = self.stop()
+            err = self.stderr()
+        finally:
+            self.tmp.cleanup()
+        if exc_type is None:
+            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
+            check("Sanitizer" not in err and "runtime error" not in err,
+                  "sanitizer report: " + err[-2000:])
+        return False
+
+
 
 def write_config(server, text):
     path = os.path.join(server.tmp.name, "sites.ini")
@@ -59,7 +75,7 @@ def a_200ms_site_answers_in_200ms_plus_slack():
 
 @test
 def latency_override_is_honoured_to_the_millisecond_floor():
-    with Server() as s:
+    with CheckedServer() as s:
         dt, status, headers, _ = timed_get(s.url + "/google?latency=150ms")
         check_eq(headers["x-latlab-delay-us"], "150000")
         check_between(dt, 0.150, 0.150 + 0.15 * SLACK, "elapsed seconds")
@@ -68,7 +84,7 @@ def latency_override_is_honoured_to_the_millisecond_floor():
 @test
 def delays_do_not_block_threads():
     # 100 concurrent 300 ms requests on a 1-thread server: sequentially 30 s, in parallel ~0.3 s
-    with Server("--threads", "1") as s:
+    with CheckedServer("--threads", "1") as s:
         results, wall = parallel(lambda i: http_get(s.url + "/naver?latency=300ms&size=1KiB"), 100)
         bad = [r for r in results if isinstance(r, Exception) or r[0] != 200]
         check_eq(bad, [], "failed requests")
@@ -81,7 +97,7 @@ def delays_do_not_block_threads():
 
 
 def delays_of(server_args, path, seqs, header=True):
-    with Server(*server_args) as s:
+    with CheckedServer(*server_args) as s:
         out = []
         for k in seqs:
             if header:
@@ -110,7 +126,7 @@ def another_seed_gives_other_delays():
 
 @test
 def time_scale_multiplies_every_delay():
-    with Server("--time-scale", "0.5") as s:
+    with CheckedServer("--time-scale", "0.5") as s:
         _, h, _ = http_get(s.url + "/apple?latency=300ms")
         check_eq(h["x-latlab-delay-us"], "150000")
     a = delays_of(("--time-scale", "0.001",), "/naver", range(5))
@@ -121,7 +137,7 @@ def time_scale_multiplies_every_delay():
 
 @test
 def max_delay_caps_every_delay():
-    with Server("--max-delay", "50ms") as s:
+    with CheckedServer("--max-delay", "50ms") as s:
         for k in range(20):
             _, h, _ = http_get(s.url + "/naver", headers={"X-Latlab-Seq": str(k)})
             check(int(h["x-latlab-delay-us"]) <= 50000, "capped: %s" % h["x-latlab-delay-us"])
@@ -131,7 +147,7 @@ def max_delay_caps_every_delay():
 
 @test
 def jitter_spreads_delays_within_bounds_deterministically():
-    with Server() as s:
+    with CheckedServer() as s:
         got = []
         for k in range(20):
             _, h, _ = http_get(s.url + "/google?latency=0&jitter=0&seq=%d" % k)
@@ -149,7 +165,7 @@ def jitter_spreads_delays_within_bounds_deterministically():
 def lecture_batch_takes_about_16_seconds_at_scale_1():
     # the injected delays of naver, google x 50 (seq 0..49 each), read at a small time scale
     scale = 0.001
-    with Server("--time-scale", str(scale)) as s:
+    with CheckedServer("--time-scale", str(scale)) as s:
         total = 0
         for k in range(50):
             for site in ("naver", "google"):
@@ -161,7 +177,7 @@ def lecture_batch_takes_about_16_seconds_at_scale_1():
 
 @test
 def bandwidth_drips_the_body_without_blocking():
-    with Server() as s:
+    with CheckedServer() as s:
         def one(i):
             return timed_get(s.url + "/google?latency=0&size=20KiB&bandwidth=40KiB")
         results, wall = parallel(one, 10)
@@ -175,7 +191,7 @@ def bandwidth_drips_the_body_without_blocking():
 
 @test
 def timeout_fault_never_answers_within_the_clients_patience():
-    with Server() as s:
+    with CheckedServer() as s:
         t0 = time.monotonic()
         try:
             http_get(s.url + "/naver?fault=timeout", timeout=0.3)

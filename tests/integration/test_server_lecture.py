@@ -6,6 +6,22 @@ import tempfile
 
 from latlab import SLACK, Server, check, check_between, check_eq, http_json, run, test
 
+class CheckedServer(Server):
+    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            rc = self.stop()
+            err = self.stderr()
+        finally:
+            self.tmp.cleanup()
+        if exc_type is None:
+            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
+            check("Sanitizer" not in err and "runtime error" not in err,
+                  "sanitizer report: " + err[-2000:])
+        return False
+
+
 # The lecture's programs, unchanged except for where the URLs point.
 SEQUENTIAL = '''
 import os, threading, time
@@ -82,7 +98,7 @@ def injected_seconds(s):
 
 @test
 def lecture_requests_program_runs_sequentially():
-    with Server("--time-scale", str(SCALE)) as s:
+    with CheckedServer("--time-scale", str(SCALE)) as s:
         took = run_program(SEQUENTIAL, s.url)
         ideal = injected_seconds(s)
         check_between(ideal, 14.5 * SCALE, 18.0 * SCALE, "injected delay of the batch (s)")
@@ -91,7 +107,7 @@ def lecture_requests_program_runs_sequentially():
 
 @test
 def lecture_aiohttp_program_overlaps_the_delays():
-    with Server("--time-scale", str(SCALE)) as s:
+    with CheckedServer("--time-scale", str(SCALE)) as s:
         took = run_program(ASYNC, s.url)
         ideal = injected_seconds(s)
         _, _, st = http_json(s.url + "/__latlab/stats")
