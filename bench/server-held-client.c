@@ -86,7 +86,8 @@ static int parse(struct conn *c, int64_t assume_us)
 int main(int argc, char **argv)
 {
 	if (argc < 6) {
-		fprintf(stderr, "usage: %s HOST PORT PATH N DEADLINE_S [ASSUME_DELAY_US]\n", argv[0]);
+		fprintf(stderr, "usage: %s HOST PORT PATH N DEADLINE_S [ASSUME_DELAY_US]\n",
+		        argv[0]);
 		return 2;
 	}
 	const char *host = argv[1], *path = argv[3];
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
 			for (;;) {
 				static char scratch[65536]; /* body bytes are counted, not kept */
 				char *dst = c->head_len ? scratch : c->buf + c->len;
-				size_t room = c->head_len ? sizeof(scratch) : sizeof(c->buf) - 1 - c->len;
+				size_t room =
+				        c->head_len ? sizeof(scratch) : sizeof(c->buf) - 1 - c->len;
 				ssize_t r = recv(c->fd, dst, room, 0);
 				if (r > 0) {
 					c->len += (size_t)r;
