@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from requests.adapters import HTTPAdapter
 
 BASE = os.environ.get("LATLAB_URL", "http://127.0.0.1:8080").rstrip("/")
 REPEAT = int(os.environ.get("LATLAB_REPEAT", "50"))
@@ -35,8 +36,7 @@ def main():
     executor = ThreadPoolExecutor(max_workers=WORKERS)
     with requests.Session() as session:
         # the session's connection pool keeps up to WORKERS connections alive
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=WORKERS)
-        session.mount("http://", adapter)
+        session.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=WORKERS))
         params = [(session, i, url) for i, url in enumerate(urls)]
         with executor:
             return list(executor.map(fetcher, params))
