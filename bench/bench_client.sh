@@ -86,7 +86,8 @@ NGX
 	if wait_port "$port" && [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then
 		secs=$("$py" -c "print(max(2, round($n / 40000)))")
 		wrk_rps=$(wrk -t1 -c64 -d"${secs}s" "$url" | awk '/^Requests\/sec:/ {print $2}')
-		echo "wrk -t1 -c64 -d${secs}s          $wrk_rps req/s"
+		echo "wrk -t1 -c64 -d${secs}s          ${wrk_rps:-?} req/s"
+		[ -n "$wrk_rps" ] || { wrk_rps=0; status=1; }
 		if command -v ab >/dev/null 2>&1; then
 			ab_rps=$(ab -q -k -c64 -n "$n" "$url" 2>/dev/null | awk '/^Requests per second:/ {print $4}')
 			echo "ab -k -c64 -n $n        $ab_rps req/s"
@@ -98,7 +99,7 @@ NGX
 		fi
 		if "$client" async -c 64 -n "$n" --json "$tmp/tp.json" "$url" >"$tmp/tp.txt"; then
 			ours=$(json_field "$tmp/tp.json" rps)
-			r=$(ratio "$ours" "$wrk_rps")
+			r=$([ "$wrk_rps" != 0 ] && ratio "$ours" "$wrk_rps" || echo 0)
 			printf 'latlab-client async -c64 -n %s  %.0f req/s  = %sx wrk (target >= 0.6: %s)\n' \
 				"$n" "$ours" "$r" "$("$py" -c "print('met' if $r >= 0.6 else 'MISSED')")"
 		else
@@ -157,10 +158,16 @@ async def main(url, n):
 asyncio.run(main(sys.argv[1], int(sys.argv[2])))
 PY
 	if "$py" -c "import aiohttp" 2>/dev/null; then
-		set -- $("$py" "$tmp/aio.py" "$surl" 10000)
-		printf 'aiohttp (python3, limit=0)       %s ok, wall %.2fs' "$1" "$2"
-		[ -n "$wall" ] && printf '  = %sx latlab-client' "$(ratio "$2" "$wall")"
-		echo
+		aio=$("$py" "$tmp/aio.py" "$surl" 10000 2>"$tmp/aio.err" || true)
+		if [ -n "$aio" ]; then
+			set -- $aio
+			printf 'aiohttp (python3, limit=0)       %s ok, wall %.2fs' "$1" "$2"
+			[ -n "$wall" ] && printf '  = %sx latlab-client' "$(ratio "$2" "$wall")"
+			echo
+		else
+			echo "aiohttp: failed: $(tail -n 1 "$tmp/aio.err")"
+			status=1
+		fi
 	else
 		echo "aiohttp: skipped (python3-aiohttp missing)"
 	fi
