@@ -135,14 +135,17 @@ def trace_shows_one_pid_and_one_tid_in_sequential_and_async():
 
 @test
 def trace_shows_many_tids_in_threads_and_many_pids_in_processes():
+    # each request lasts 250 ms, far longer than starting a thread or forking a worker, so
+    # every worker takes one of the first c requests
     n, c = 8, 4
     with Server() as s:
-        p, rows = traces("threads", "-n", n, "-c", c, url(s))
+        slow = s.url + "/naver?latency=250ms"
+        p, rows = traces("threads", "-n", n, "-c", c, slow)
         check_eq(len(rows), n, "threads trace lines")
         check_eq(len({r[0] for r in rows}), 1, "threads: one pid")
         check_eq(len({r[1] for r in rows}), c, "threads: one tid per thread")
         check(all(r[1] != r[0] for r in rows), "threads: not the main thread")
-        p, rows = traces("processes", "-n", n, "-c", c, url(s))
+        p, rows = traces("processes", "-n", n, "-c", c, slow)
         check_eq(len(rows), n, "processes trace lines")
         check_eq(len({r[0] for r in rows}), c, "processes: one pid per worker")
         check(all(r[0] == r[1] for r in rows), "processes: each worker is single-threaded")
