@@ -32,7 +32,7 @@ static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 static const char *show(const char *s, char *buf)
 {
 	size_t i = 0;
-	for (; s[i] && i < SHOWN_MAX; i++)
+	for (; i < SHOWN_MAX && s[i]; i++)
 		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 	if (s[i]) {
 		memcpy(buf + i, "...", 3);
