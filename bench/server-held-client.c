@@ -5,15 +5,18 @@
  *
  * Phase 1 opens N keep-alive connections (at most 512 connects pending at a time, untimed).
  * Phase 2 sends one GET on every connection as fast as it can (t0 = first send) and records
- * each send time. Phase 3 reads the answers with epoll. A request's error is
- * (answer complete - its own send) - injected delay, where the injected delay is the
- * response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none (httpbin).
- * Prints one line: n, ok, failed, wall (t0 to last answer) and error p50/p99/max in ms.
- * Built by bench/bench_server.sh with cc; not part of the test build. Loopback only. */
+ * each send time; phase 3 reads the answers with epoll. Phases 2 and 3 run on HELD_THREADS
+ * threads (default 1: on 2 cores a second client thread starves the server), each with its share of
+ * the connections and its own epoll. A request's error is (answer complete - its own send) -
+ * injected delay, where the injected delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US
+ * for servers that send none (httpbin). Prints one line: n, ok, failed, wall (t0 to last answer)
+ * and error p50/p99/max in ms. Built by bench/bench_server.sh with cc -pthread; not part of the
+ * test build. Loopback only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +84,84 @@ static int parse(struct conn *c, int64_t assume_us)
 	}
 	/* the body is counted, not kept */
 	return c->len >= c->head_len + (size_t)c->content_length ? 1 : 0;
+}
+
+/* phases 2 and 3 for connections [lo, hi): send one request on each, then read the answers */
+struct worker {
+	struct conn *cs;
+	int lo, hi, ep;
+	const char *req;
+	int reqlen;
+	int64_t assume;
+	double deadline_s;
+	pthread_barrier_t *start;
+	uint64_t t0, sent_end, last;
+	int done, failed;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event evs[256];
+	static __thread char scratch[65536]; /* body bytes are counted, not kept */
+
+	pthread_barrier_wait(w->start);
+	w->t0 = w->last = now_us();
+	for (int i = w->lo; i < w->hi; i++) {
+		struct conn *c = &w->cs[i];
+		if (c->state != C_CONNECTED)
+			continue;
+		c->sent_us = now_us();
+		if (send(c->fd, w->req, (size_t)w->reqlen, MSG_NOSIGNAL) != w->reqlen) {
+			c->state = C_FAILED;
+			w->failed++;
+			continue;
+		}
+		c->state = C_SENT;
+	}
+	w->sent_end = now_us();
+	int n = w->hi - w->lo;
+	uint64_t end = w->t0 + (uint64_t)(w->deadline_s * 1e6);
+	while (w->done + w->failed < n && now_us() < end) {
+		int k = epoll_wait(w->ep, evs, 256, 50);
+		for (int i = 0; i < k; i++) {
+			struct conn *c = &w->cs[evs[i].data.u32];
+			if (c->state != C_SENT)
+				continue;
+			for (;;) {
+				char *dst = c->head_len ? scratch : c->buf + c->len;
+				size_t room =
+				        c->head_len ? sizeof(scratch) : sizeof(c->buf) - 1 - c->len;
+				ssize_t r = recv(c->fd, dst, room, 0);
+				if (r > 0) {
+					c->len += (size_t)r;
+					if (!c->head_len)
+						c->buf[c->len] = '\0';
+					int p = parse(c, w->assume);
+					if (p < 0) {
+						c->state = C_FAILED;
+						w->failed++;
+						break;
+					}
+					if (p > 0) {
+						c->done_us = now_us();
+						w->last =
+						        c->done_us > w->last ? c->done_us : w->last;
+						c->state = C_DONE;
+						w->done++;
+						break;
+					}
+					continue;
+				}
+				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+					break;
+				c->state = C_FAILED; /* EOF or reset before a whole answer */
+				w->failed++;
+				break;
+			}
+		}
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -170,64 +251,52 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* phase 2: one request on every connection, each send time recorded */
-	uint64_t t0 = now_us();
-	for (int i = 0; i < n; i++) {
-		struct conn *c = &cs[i];
-		if (c->state != C_CONNECTED)
-			continue;
-		c->sent_us = now_us();
-		if (send(c->fd, req, (size_t)reqlen, MSG_NOSIGNAL) != reqlen) {
-			c->state = C_FAILED;
-			failed++;
-			continue;
-		}
-		c->state = C_SENT;
-	}
-	uint64_t sent_end = now_us();
-
-	/* phase 3: read every answer until all are in or the deadline passes */
-	int done = 0;
-	uint64_t end = t0 + (uint64_t)(deadline_s * 1e6), last = t0;
-	while (done + failed < n && now_us() < end) {
-		int k = epoll_wait(ep, evs, 1024, 50);
-		for (int i = 0; i < k; i++) {
-			struct conn *c = &cs[evs[i].data.u32];
-			if (c->state != C_SENT)
+	/* phases 2 and 3 on THREADS threads, each with its own share and epoll */
+	int nthreads = getenv("HELD_THREADS") ? atoi(getenv("HELD_THREADS")) : 1;
+	if (nthreads < 1 || nthreads > 16)
+		nthreads = 1;
+	struct worker ws[16];
+	pthread_t tids[16];
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, (unsigned)nthreads + 1);
+	for (int t = 0; t < nthreads; t++) {
+		struct worker *w = &ws[t];
+		*w = (struct worker){cs,
+		                     n * t / nthreads,
+		                     n * (t + 1) / nthreads,
+		                     epoll_create1(0),
+		                     req,
+		                     reqlen,
+		                     assume,
+		                     deadline_s,
+		                     &start,
+		                     0,
+		                     0,
+		                     0,
+		                     0,
+		                     0};
+		for (int i = w->lo; i < w->hi; i++) {
+			if (cs[i].state != C_CONNECTED)
 				continue;
-			for (;;) {
-				static char scratch[65536]; /* body bytes are counted, not kept */
-				char *dst = c->head_len ? scratch : c->buf + c->len;
-				size_t room =
-				        c->head_len ? sizeof(scratch) : sizeof(c->buf) - 1 - c->len;
-				ssize_t r = recv(c->fd, dst, room, 0);
-				if (r > 0) {
-					c->len += (size_t)r;
-					if (!c->head_len)
-						c->buf[c->len] = '\0';
-					int p = parse(c, assume);
-					if (p < 0) {
-						c->state = C_FAILED;
-						failed++;
-						break;
-					}
-					if (p > 0) {
-						c->done_us = now_us();
-						last = c->done_us > last ? c->done_us : last;
-						c->state = C_DONE;
-						done++;
-						break;
-					}
-					continue;
-				}
-				if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-					break;
-				c->state = C_FAILED; /* EOF or reset before a whole answer */
-				failed++;
-				break;
-			}
+			epoll_ctl(ep, EPOLL_CTL_DEL, cs[i].fd, NULL);
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+			epoll_ctl(w->ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
 		}
+		pthread_create(&tids[t], NULL, worker_main, w);
 	}
+	pthread_barrier_wait(&start);
+	uint64_t t0 = UINT64_MAX, sent_end = 0, last = 0;
+	int done = 0;
+	for (int t = 0; t < nthreads; t++) {
+		pthread_join(tids[t], NULL);
+		t0 = ws[t].t0 < t0 ? ws[t].t0 : t0;
+		sent_end = ws[t].sent_end > sent_end ? ws[t].sent_end : sent_end;
+		last = ws[t].last > last ? ws[t].last : last;
+		done += ws[t].done;
+		failed += ws[t].failed;
+		close(ws[t].ep);
+	}
+	pthread_barrier_destroy(&start);
 
 	int64_t *err = calloc((size_t)n, sizeof(*err));
 	int m = 0;
