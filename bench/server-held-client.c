@@ -6,12 +6,14 @@
  * Phase 1 opens N keep-alive connections (at most 512 connects pending at a time, untimed).
  * Phase 2 sends one GET on every connection as fast as it can (t0 = first send) and records
  * each send time; phase 3 reads the answers with epoll. Phases 2 and 3 run on HELD_THREADS
- * threads (default 1: on 2 cores a second client thread starves the server), each with its share of
- * the connections and its own epoll. A request's error is (answer complete - its own send) -
- * injected delay, where the injected delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US
- * for servers that send none (httpbin). Prints one line: n, ok, failed, wall (t0 to last answer)
- * and error p50/p99/max in ms. Built by bench/bench_server.sh with cc -pthread; not part of the
- * test build. Loopback only. */
+ * threads (default 1: on 2 cores a second client thread starves the server), each with its
+ * share of the connections and its own epoll.
+ *
+ * A request's error is (answer complete - its own send) - injected delay, where the injected
+ * delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none
+ * (httpbin). Prints one line: n, ok, failed, send phase, wall (t0 to last answer) and the
+ * error's min/p50/p99/max in ms. Built by bench/bench_server.sh with cc -pthread; not part of
+ * the test build. Loopback only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
