@@ -495,6 +495,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (r->state != REQ_SUSPENDED)
 		return MHD_YES;
 	r->state = REQ_DONE; /* resumed: the delay is over */
+	uint64_t now = clock_now_us();
+	srv_stats_late(&srv->stats, now > r->deadline_us ? now - r->deadline_us : 0);
 	return respond(srv, conn, r->site, &r->o, r->seq, r->delay_us, method, url);
 }
 
@@ -552,7 +554,11 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 	srv->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&srv->draining, 0);
 	atomic_init(&srv->stopping, 0);
-	srv_stats_init(&srv->stats);
+	if (srv_stats_init(&srv->stats) != 0) {
+		free(srv);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 
 	memset(&ss, 0, sizeof(ss));
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -618,6 +624,7 @@ fail:
 	srv_timer_stop(srv->timer);
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
+	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
 }
@@ -657,5 +664,6 @@ void srv_server_stop(struct srv_server *s)
 	srv_timer_stop(s->timer);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
+	srv_stats_destroy(&s->stats);
 	free(s);
 }

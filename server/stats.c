@@ -3,7 +3,9 @@
 #include "stats.h"
 
 #include "clock.h"
+#include "histogram.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
-void srv_stats_init(struct srv_stats *st)
+int srv_stats_init(struct srv_stats *st)
 {
 	atomic_init(&st->requests, 0);
 	atomic_init(&st->in_flight, 0);
@@ -23,6 +25,47 @@ void srv_stats_init(struct srv_stats *st)
 	atomic_init(&st->faults, 0);
 	atomic_init(&st->delay_us_sum, 0);
 	st->started_us = clock_now_us();
+	st->late = hist_new();
+	if (!st->late)
+		return -ENOMEM;
+	if (pthread_mutex_init(&st->late_lock, NULL) != 0) {
+		hist_free(st->late);
+		st->late = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void srv_stats_destroy(struct srv_stats *st)
+{
+	if (!st->late)
+		return;
+	pthread_mutex_destroy(&st->late_lock);
+	hist_free(st->late);
+	st->late = NULL;
+}
+
+void srv_stats_late(struct srv_stats *st, uint64_t late_us)
+{
+	pthread_mutex_lock(&st->late_lock);
+	hist_record(st->late, late_us);
+	pthread_mutex_unlock(&st->late_lock);
+}
+
+struct late_view {
+	uint64_t count, p50, p99, max;
+};
+
+static struct late_view late_view(struct srv_stats *st)
+{
+	struct late_view v;
+	pthread_mutex_lock(&st->late_lock);
+	v.count = hist_count(st->late);
+	v.p50 = hist_percentile(st->late, 50);
+	v.p99 = hist_percentile(st->late, 99);
+	v.max = hist_max(st->late);
+	pthread_mutex_unlock(&st->late_lock);
+	return v;
 }
 
 void srv_stats_begin(struct srv_stats *st)
@@ -47,7 +90,7 @@ void srv_stats_status(struct srv_stats *st, unsigned status)
 	atomic_fetch_add_explicit(&st->by_class[c < 6 ? c : 0], 1, memory_order_relaxed);
 }
 
-char *srv_stats_json(const struct srv_stats *st, const struct srv_sites *sites)
+char *srv_stats_json(struct srv_stats *st, const struct srv_sites *sites)
 {
 	json_t *root = json_object(), *per_site = json_object(), *by_class = json_object();
 	char *text = NULL;
@@ -72,6 +115,11 @@ char *srv_stats_json(const struct srv_stats *st, const struct srv_sites *sites)
 	json_object_set_new(root, "faults", json_integer((json_int_t)LOAD(st->faults)));
 	json_object_set_new(root, "injected_delay_s",
 	                    json_real((double)LOAD(st->delay_us_sum) / 1e6));
+	struct late_view lv = late_view(st);
+	json_object_set_new(root, "late_us",
+	                    json_pack("{s:I,s:I,s:I,s:I}", "count", (json_int_t)lv.count, "p50",
+	                              (json_int_t)lv.p50, "p99", (json_int_t)lv.p99, "max",
+	                              (json_int_t)lv.max));
 	json_object_set_new(root, "uptime_s",
 	                    json_real((double)(clock_now_us() - st->started_us) / 1e6));
 	text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
@@ -82,7 +130,7 @@ out:
 	return text;
 }
 
-char *srv_stats_metrics(const struct srv_stats *st, const struct srv_sites *sites)
+char *srv_stats_metrics(struct srv_stats *st, const struct srv_sites *sites)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -116,6 +164,14 @@ char *srv_stats_metrics(const struct srv_stats *st, const struct srv_sites *site
 	        (unsigned long long)LOAD(st->max_in_flight),
 	        (unsigned long long)LOAD(st->suspended), (unsigned long long)LOAD(st->faults),
 	        (double)LOAD(st->delay_us_sum) / 1e6);
+	struct late_view lv = late_view(st);
+	fprintf(f,
+	        "# HELP latlab_late_seconds How long after its deadline a delayed answer was "
+	        "queued.\n# TYPE latlab_late_seconds summary\n"
+	        "latlab_late_seconds{quantile=\"0.5\"} %.6f\n"
+	        "latlab_late_seconds{quantile=\"0.99\"} %.6f\n"
+	        "latlab_late_seconds_count %llu\n",
+	        (double)lv.p50 / 1e6, (double)lv.p99 / 1e6, (unsigned long long)lv.count);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -1,14 +1,19 @@
 /* stats.h -- the server's counters (lock-free atomics) and their JSON and Prometheus views.
  *
  * Counters are updated by the worker threads; views read them without stopping anyone, so
- * a view is a consistent-enough snapshot, not an atomic one. */
+ * a view is a consistent-enough snapshot, not an atomic one. The lateness histogram (how
+ * long after its deadline a delayed answer was queued) is the one locked part; it is only
+ * touched by delayed requests, never on the zero-delay path. */
 #ifndef LATLAB_SERVER_STATS_H
 #define LATLAB_SERVER_STATS_H
 
 #include "sites.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+
+struct hist;
 
 struct srv_stats {
 	atomic_uint_fast64_t requests;      /* every request that reached the handler */
@@ -20,10 +25,18 @@ struct srv_stats {
 	atomic_uint_fast64_t faults;        /* fault= requests carried out */
 	atomic_uint_fast64_t delay_us_sum;  /* injected delay, summed over delayed requests */
 	uint64_t started_us;                /* clock_now_us at start */
+	pthread_mutex_t late_lock;
+	struct hist *late; /* us from a delayed request's deadline to its answer */
 };
 
-/* Zeroes the counters and records the start time. */
-void srv_stats_init(struct srv_stats *st);
+/* Zeroes the counters and records the start time; 0, or -ENOMEM. */
+int srv_stats_init(struct srv_stats *st);
+
+/* Frees what srv_stats_init allocated. */
+void srv_stats_destroy(struct srv_stats *st);
+
+/* A delayed answer was queued late_us after its deadline. */
+void srv_stats_late(struct srv_stats *st, uint64_t late_us);
 
 /* A request entered the handler: counts it and raises the in-flight high-water mark. */
 void srv_stats_begin(struct srv_stats *st);
@@ -35,9 +48,9 @@ void srv_stats_end(struct srv_stats *st);
 void srv_stats_status(struct srv_stats *st, unsigned status);
 
 /* /__latlab/stats as a JSON text (malloc'd, caller frees), or NULL when out of memory. */
-char *srv_stats_json(const struct srv_stats *st, const struct srv_sites *sites);
+char *srv_stats_json(struct srv_stats *st, const struct srv_sites *sites);
 
 /* /__latlab/metrics in the Prometheus text format (malloc'd, caller frees), or NULL. */
-char *srv_stats_metrics(const struct srv_stats *st, const struct srv_sites *sites);
+char *srv_stats_metrics(struct srv_stats *st, const struct srv_sites *sites);
 
 #endif

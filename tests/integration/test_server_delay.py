@@ -92,6 +92,8 @@ def delays_do_not_block_threads():
         check(wall < 100 * 0.3 / 5, "far below the sequential 30 s")
         _, _, stats = http_json(s.url + "/__latlab/stats")
         check(stats["max_in_flight"] >= 50, "requests overlapped: max in flight %d" % stats["max_in_flight"])
+        check_eq(stats["late_us"]["count"], 100, "delayed answers in the lateness histogram")
+        check(stats["late_us"]["max"] < 1000000 * SLACK, "answers follow their deadlines: %r" % stats["late_us"])
         check_eq(stats["in_flight"], 1, "only the stats request itself in flight")
         check_eq(stats["suspended"], 0)
 
