@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "stop.h"
 #include "work.h"
 
 #include <errno.h>
@@ -19,14 +20,16 @@ struct async_loop {
 	struct run *out;
 	struct event_base *base;
 	CURLM *multi;
-	struct event timer; /* libcurl's single timeout */
+	struct event timer;      /* libcurl's single timeout */
+	struct event stop_check; /* looks at the Ctrl-C flag every 50 ms */
 	struct http_xfer *xfers;
 	unsigned char *busy; /* busy[k]: xfers[k] is in the multi */
 	size_t nxfers;
 	size_t next; /* next request index to start */
 	size_t done; /* requests recorded */
 	uint64_t t0;
-	uint64_t sink; /* the CPU work's result, so it is not optimised away */
+	uint64_t sink;  /* the CPU work's result, so it is not optimised away */
+	int events_set; /* timer and stop_check are assigned */
 };
 
 /* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
@@ -158,6 +161,24 @@ static void async_drain(struct async_loop *L)
 		event_base_loopbreak(L->base);
 }
 
+/* Ctrl-C: start nothing new (recorded as interrupted); what is in flight finishes, as in
+ * the other modes */
+static void async_on_stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct async_loop *L = arg;
+	if (!stop_requested() || L->next >= L->b->n)
+		return;
+	uint64_t now = clock_now_us() - L->t0;
+	for (size_t i = L->next; i < L->b->n; i++)
+		http_record_error(&L->out->results[i], L->b, i, ERR_OTHER, STOP_MSG, now);
+	L->done += L->b->n - L->next;
+	L->next = L->b->n;
+	if (L->done >= L->b->n)
+		event_base_loopbreak(L->base);
+}
+
 static int async_setup(struct async_loop *L, size_t c)
 {
 	struct event_config *cfg = event_config_new();
@@ -173,6 +194,10 @@ static int async_setup(struct async_loop *L, size_t c)
 	if (!L->base || !L->multi || !L->xfers || !L->busy)
 		return -ENOMEM;
 	evtimer_assign(&L->timer, L->base, async_on_timer, L);
+	event_assign(&L->stop_check, L->base, -1, EV_PERSIST, async_on_stop_check, L);
+	struct timeval every = {0, 50000};
+	event_add(&L->stop_check, &every);
+	L->events_set = 1;
 	int bad = 0;
 	bad |= curl_multi_setopt(L->multi, CURLMOPT_SOCKETFUNCTION, async_sock_cb) != CURLM_OK;
 	bad |= curl_multi_setopt(L->multi, CURLMOPT_SOCKETDATA, L) != CURLM_OK;
@@ -200,8 +225,11 @@ static void async_teardown(struct async_loop *L)
 		curl_multi_cleanup(L->multi);
 	for (size_t k = 0; k < L->nxfers; k++)
 		http_xfer_cleanup(&L->xfers[k]);
-	if (L->base) {
+	if (L->events_set) {
 		evtimer_del(&L->timer);
+		event_del(&L->stop_check);
+	}
+	if (L->base) {
 		event_base_free(L->base);
 	}
 	free(L->busy);
@@ -231,13 +259,16 @@ int mode_async(const struct batch *b, struct run *out)
 			rc = -EIO;
 		/* the loop only stops early on an internal failure: record what it left */
 		uint64_t now = clock_now_us() - L.t0;
+		const char *why = stop_requested() ? STOP_MSG : "event loop stopped";
 		for (size_t k = 0; k < L.nxfers; k++)
-			if (L.busy[k])
+			if (L.busy[k]) {
+				uint64_t start = L.xfers[k].res->start_us;
 				http_record_error(L.xfers[k].res, b, L.xfers[k].res->index,
-				                  ERR_OTHER, "event loop stopped", now);
+				                  ERR_OTHER, why, now);
+				L.xfers[k].res->start_us = start;
+			}
 		for (size_t i = L.next; i < b->n; i++)
-			http_record_error(&out->results[i], b, i, ERR_OTHER, "event loop stopped",
-			                  now);
+			http_record_error(&out->results[i], b, i, ERR_OTHER, why, now);
 		out->wall_us = clock_now_us() - L.t0;
 	}
 	async_teardown(&L);

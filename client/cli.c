@@ -68,7 +68,12 @@ void cli_usage(FILE *f)
 	        "computed\n"
 	        "(\"unknown\" against other servers).\n"
 	        "\n"
-	        "Exit status: 0 every request succeeded, 1 some failed, 2 usage error.\n"
+	        "Ctrl-C stops the batch: requests in flight finish, the rest count as errors\n"
+	        "(other, \"interrupted\") and the report is still written; a second Ctrl-C ends at "
+	        "once.\n"
+	        "\n"
+	        "Exit status: 0 every request succeeded, 1 some failed (or interrupted), 2 usage "
+	        "error.\n"
 	        "\n"
 	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
 	        "           http://127.0.0.1:8080/google\n",

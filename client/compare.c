@@ -5,9 +5,11 @@
 #include "cli.h"
 #include "http.h"
 #include "modes.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +36,21 @@ static int compare_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* reads exactly len bytes; 0, or -1 on EOF or error */
-static int compare_read_all(int fd, void *buf, size_t len)
+/* reads exactly len bytes from the child's pipe; 0, or -1 on EOF or error. A Ctrl-C that
+ * reached only this process is passed on to the child as SIGTERM (its handler is still in
+ * place even when the same Ctrl-C reached it too, so it stops rather than dies). */
+static int compare_read_all(int fd, void *buf, size_t len, pid_t child, int *forwarded)
 {
 	char *p = buf;
 	while (len) {
 		ssize_t r = read(fd, p, len);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			if (stop_requested() && !*forwarded) {
+				kill(child, SIGTERM);
+				*forwarded = 1;
+			}
 			continue;
+		}
 		if (r <= 0)
 			return -1;
 		p += r;
@@ -89,9 +98,11 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	}
 	close(p[1]);
 	struct compare_head head;
-	int rc = compare_read_all(p[0], &head, sizeof(head));
+	int forwarded = 0;
+	int rc = compare_read_all(p[0], &head, sizeof(head), pid, &forwarded);
 	if (rc == 0 && head.run.n == r->n)
-		rc = compare_read_all(p[0], r->results, r->n * sizeof(*r->results));
+		rc = compare_read_all(p[0], r->results, r->n * sizeof(*r->results), pid,
+		                      &forwarded);
 	else
 		rc = -1;
 	close(p[0]);
@@ -140,8 +151,10 @@ int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
 			err = rc;
 			goto fail;
 		}
+		if (stop_requested())
+			return (int)k + 1;
 	}
-	return 0;
+	return COMPARE_NMODES;
 fail:
 	for (size_t k = 0; k < COMPARE_NMODES; k++) {
 		run_free(runs[k]);

@@ -8,8 +8,9 @@
 #define COMPARE_NMODES 4 /* sequential, threads, processes, async: the report order */
 
 /* Runs the four modes one after another on b, mode m with concurrency conc[m] (0: all), each
- * in a forked child that sends its run back over a pipe. Fills runs[0..4) (free each with
- * run_free). A mode whose child fails is recorded with every request ERR_OTHER. Returns 0 or
+ * in a forked child that sends its run back over a pipe. Fills runs[0..k) (free each with
+ * run_free; the rest are NULL) and returns k: 4, or fewer when Ctrl-C stopped the comparison
+ * after mode k. A mode whose child fails is recorded with every request ERR_OTHER. Returns
  * -ENOMEM / -errno when no run could be made at all. Call with no other threads running. */
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
                 struct run *runs[COMPARE_NMODES]);

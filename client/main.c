@@ -6,6 +6,7 @@
 #include "compare.h"
 #include "modes.h"
 #include "report.h"
+#include "stop.h"
 #include "timeline.h"
 #include "work.h"
 
@@ -97,7 +98,8 @@ static int main_run(const struct config *cfg)
 		        cli_concurrency(cfg, MODE_SEQUENTIAL), cli_concurrency(cfg, MODE_THREADS),
 		        cli_concurrency(cfg, MODE_PROCESSES), cli_concurrency(cfg, MODE_ASYNC)};
 		rc = compare_run(&b, conc, runs);
-		nruns = rc == 0 ? COMPARE_NMODES : 0;
+		nruns = rc > 0 ? (size_t)rc : 0;
+		rc = rc > 0 ? 0 : rc;
 	} else {
 		b.concurrency = cli_concurrency(cfg, cfg->mode);
 		runs[0] = run_new(cfg->mode, b.n);
@@ -105,6 +107,9 @@ static int main_run(const struct config *cfg)
 		nruns = 1;
 	}
 	int status;
+	if (stop_requested())
+		fprintf(stderr, "latlab-client: interrupted: requests not run are counted as "
+		                "errors (other)\n");
 	if (rc != 0) {
 		fprintf(stderr, "latlab-client: %s: the run could not happen: %s\n",
 		        cli_mode_name(cfg->mode), strerror(-rc));
@@ -114,7 +119,7 @@ static int main_run(const struct config *cfg)
 	}
 	for (size_t k = 0; k < COMPARE_NMODES; k++)
 		run_free(runs[k]);
-	return status;
+	return stop_requested() && status == 0 ? 1 : status;
 }
 
 int main(int argc, char **argv)
@@ -141,6 +146,7 @@ int main(int argc, char **argv)
 	           main_check_output("--timeline", cfg.timeline_path)) {
 		status = 2;
 	} else {
+		stop_install(); /* Ctrl-C: stop the batch, still report what finished */
 		status = main_run(&cfg);
 	}
 	curl_global_cleanup();

@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "stop.h"
 #include "work.h"
 
 #include <errno.h>
@@ -62,6 +63,8 @@ static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint3
 	struct proc_msg m;
 	memset(&m, 0, sizeof(m));
 	for (;;) {
+		if (stop_requested())
+			break; /* the parent records what nobody took as interrupted */
 		size_t i = atomic_fetch_add(next, 1);
 		if (i >= b->n)
 			break;
@@ -193,6 +196,9 @@ int mode_processes(const struct batch *b, struct run *out)
 	}
 	size_t open = started;
 	while (open > 0) {
+		/* Ctrl-C: workers finish the request they hold and take no other */
+		if (stop_requested())
+			atomic_store(next, b->n);
 		for (size_t k = 0; k < started; k++) {
 			pfd[k].fd = w[k].fd; /* poll ignores negative fds */
 			pfd[k].events = POLLIN;
@@ -230,11 +236,12 @@ int mode_processes(const struct batch *b, struct run *out)
 		kill(w[k].pid, SIGKILL);
 		proc_close(&w[k], b, out, done, t0);
 	}
-	/* requests no worker lived to take */
+	/* requests no worker took: stopped by Ctrl-C, or every worker died */
 	uint64_t now = clock_now_us() - t0;
 	for (size_t i = 0; i < b->n; i++)
 		if (!done[i])
-			http_record_error(&out->results[i], b, i, ERR_OTHER, "worker died", now);
+			http_record_error(&out->results[i], b, i, ERR_OTHER,
+			                  stop_requested() ? STOP_MSG : "worker died", now);
 	out->wall_us = clock_now_us() - t0;
 	cost_end(&mark, out);
 	out->concurrency = (unsigned)started;

@@ -3,6 +3,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "stop.h"
 #include "work.h"
 
 int mode_sequential(const struct batch *b, struct run *out)
@@ -17,6 +18,11 @@ int mode_sequential(const struct batch *b, struct run *out)
 		return rc;
 	out->concurrency = 1;
 	for (size_t i = 0; i < b->n; i++) {
+		if (stop_requested()) {
+			http_record_error(&out->results[i], b, i, ERR_OTHER, STOP_MSG,
+			                  clock_now_us() - t0);
+			continue;
+		}
 		http_xfer_perform(&x, b, i, 0, &out->results[i]);
 		if (b->work.iters)
 			sink ^= work_burn(b->work.iters, x.body, x.body_len);

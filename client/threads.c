@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "http.h"
+#include "stop.h"
 #include "trace.h"
 #include "work.h"
 
@@ -41,11 +42,12 @@ static void *threads_main(void *arg)
 		if (i >= b->n)
 			break;
 		struct req_result *res = &sh->out->results[i];
-		if (!ok) { /* still drain the queue, so no request goes unrecorded */
+		if (!ok || stop_requested()) { /* still drain the queue: every request recorded */
 			res->pid = pid;
 			res->tid = tid;
 			res->worker = w->id;
-			http_record_error(res, b, i, ERR_OTHER, "no curl handle in this thread",
+			http_record_error(res, b, i, ERR_OTHER,
+			                  ok ? STOP_MSG : "no curl handle in this thread",
 			                  clock_now_us() - sh->t0);
 			continue;
 		}

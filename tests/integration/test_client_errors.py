@@ -90,6 +90,47 @@ def a_killed_worker_is_reported_and_reaped():
 
 
 @test
+def ctrl_c_stops_every_mode_and_reports_what_finished():
+    # each mode runs 20 requests of 200 ms, 2 at a time (>= 2 s); Ctrl-C (SIGINT to the
+    # process group, as a terminal sends it) comes once the first request has started
+    with Server() as s, tempfile.TemporaryDirectory() as tmp:
+        for mode in ("sequential", "threads", "processes", "async", "compare"):
+            path = os.path.join(tmp, mode + ".json")
+            cmd = [CLIENT_BIN, mode, "-n", "20", "-c", "2", "--trace", "--json", path,
+                   s.url + "/naver?latency=200ms"]
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
+            try:
+                line = p.stdout.readline()
+                check(" url : " in line, "%s: a trace line first: %r" % (mode, line))
+                t0 = time.monotonic()
+                os.killpg(p.pid, signal.SIGINT)
+                out, err = p.communicate(timeout=20 * SLACK)
+                stopped = time.monotonic() - t0
+            finally:
+                if p.poll() is None:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait()
+            check_eq(p.returncode, 1, mode + " exit code")
+            check("interrupted" in err, "%s says so: %r" % (mode, err))
+            check(stopped < 1.5 * SLACK, "%s stopped %.2fs after Ctrl-C" % (mode, stopped))
+            with open(path) as f:
+                doc = json.load(f)
+            runs = doc["runs"] if mode == "compare" else [doc]
+            check_eq(len(runs), 1, mode + ": compare stops after the mode it was in")
+            r = runs[0]
+            check(r["ok"] >= 1 and r["errors"]["other"] >= 1, "%s: %r" % (mode, r))
+            check_eq(r["ok"] + r["errors"]["other"], 20, mode + ": every request accounted for")
+            # nothing left behind: no worker outlives the client
+            try:
+                os.killpg(p.pid, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            check(not alive, mode + ": a process of the client's group is still running")
+
+
+@test
 def usage_errors_exit_2_with_one_line():
     rows = [
         ([], "missing MODE"),
