@@ -155,8 +155,10 @@ for round in 1 2; do
 	wait_http "http://127.0.0.1:$latlab_port/__latlab/health"
 	line=$("$tmp/held" 127.0.0.1 "$latlab_port" /held "$held_n" 10 || true)
 	rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$latlab_pid/status")
+	late=$(curl -s "http://127.0.0.1:$latlab_port/__latlab/stats" |
+		python3 -c 'import json, sys; l = json.load(sys.stdin)["late_us"]; print("server_late_ms_p50=%.2f server_late_ms_p99=%.2f" % (l["p50"] / 1e3, l["p99"] / 1e3))')
 	stop_pid "$latlab_pid"
-	line="$line peak_rss_mib=$((rss_kib / 1024))"
+	line="$line peak_rss_mib=$((rss_kib / 1024)) $late"
 	echo "   round $round: latlab-server $line"
 	p99=$(echo "$line" | sed -n 's/.*err_ms_p99=\([0-9.]*\).*/\1/p')
 	if [ -n "$p99" ] && python3 -c "import sys; sys.exit(0 if $p99 < $best_p99 else 1)"; then
