@@ -448,7 +448,7 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		wait = delay = 0;
-	if (wait == 0 && !(o.has & SRV_HAS_FAULT))
+	if (wait == 0) /* no delay, or a fault with none: answer (or misbehave) now */
 		return respond(srv, conn, site, &o, seq, delay, method, url);
 
 	struct req *r = malloc(sizeof(*r));
