@@ -176,4 +176,25 @@ def gil_lab_processes_beat_threads_on_cpu_bound_work():
     check(best["processes"] < 0.85 * best["threads"],
           "processes %.3fs faster than threads %.3fs\n%s" % (best["processes"], best["threads"], diag))
 
+@test
+def labs_readmes_name_every_lab_and_only_real_files_and_variables():
+    labs = sorted(f for f in os.listdir(LABS) if f.endswith(".py"))
+    for readme in (os.path.join(LABS, "README.md"), os.path.join(ROOT, "README.ko.md")):
+        with open(readme) as f:
+            text = f.read()
+        named = set(re.findall(r"\b(\d\d_\w+\.py|run_all\.py)\b", text))
+        check_eq(sorted(named - set(labs)), [], "%s names labs that do not exist" % readme)
+        check_eq(sorted(set(labs) - named), [], "labs %s does not name" % readme)
+        for rel in re.findall(r"\((\w[\w./-]*\.md)\)", text):
+            check(os.path.exists(os.path.join(os.path.dirname(readme), rel)), "%s links %s" % (readme, rel))
+    with open(os.path.join(LABS, "README.md")) as f:
+        documented = set(re.findall(r"`(LATLAB_[A-Z_]+)`", f.read()))
+    used = set()
+    for lab in labs:
+        with open(os.path.join(LABS, lab)) as f:
+            used |= set(re.findall(r"environ\.get\(\"(LATLAB_[A-Z_]+)\"", f.read()))
+    check_eq(sorted(used - documented), [], "variables the labs read but labs/README.md does not document")
+    check_eq(sorted(documented - used), [], "variables labs/README.md documents but no lab reads")
+
+
 run()
