@@ -202,6 +202,11 @@ static int parse_args(int argc, char **argv, struct srv_config *c)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'; accepted: options only",
 		                   argv[optind]);
+	/* libmicrohttpd splits the connection limit between its worker threads */
+	if (c->max_connections < c->threads)
+		return usage_error("--max-connections %u is below --threads %u; accepted: at least "
+		                   "one connection per thread",
+		                   c->max_connections, c->threads);
 	return 0;
 }
 

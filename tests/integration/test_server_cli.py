@@ -62,6 +62,7 @@ CLI_ERRORS = [
     (["--threads", "0"], "--threads"),
     (["--threads", "65"], "--threads"),
     (["--max-connections", "0"], "--max-connections"),
+    (["--max-connections", "2", "--threads", "4"], "--max-connections"),
     (["--listen", "localhost"], "--listen"),
     (["--listen", "999.1.1.1"], "--listen"),
     (["--access-log", ""], "--access-log"),
