@@ -16,19 +16,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* creates or truncates an output file now, so a bad path fails before the batch runs */
 static int main_check_output(const char *flag, const char *path)
 {
 	if (!path || strcmp(path, "-") == 0)
 		return 0;
-	FILE *f = fopen(path, "w");
+	/* probe without truncating: an old report stays whole until the new one replaces it,
+	 * and a probe file that did not exist before is removed again */
+	struct stat st;
+	int existed = stat(path, &st) == 0;
+	FILE *f = fopen(path, "a");
 	if (!f) {
 		fprintf(stderr, "latlab-client: %s: cannot write '%s': %s\n", flag, path,
 		        strerror(errno));
 		return -1;
 	}
 	fclose(f);
+	if (!existed)
+		unlink(path);
 	return 0;
 }
 
