@@ -290,7 +290,8 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (atomic_load_explicit(&b->srv->stopping, memory_order_relaxed))
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		uint64_t elapsed = clock_now_us() - b->start_us;
-		uint64_t allowed = elapsed * b->bw / 1000000;
+		double bytes = (double)elapsed * (double)b->bw / 1e6; /* no u64 overflow */
+		uint64_t allowed = bytes >= (double)b->total ? b->total : (uint64_t)bytes;
 		if (allowed <= pos) {
 			uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
 			uint64_t due = b->start_us + ((pos + step) * 1000000 + b->bw - 1) / b->bw;
@@ -353,7 +354,13 @@ static enum MHD_Result respond(struct srv_server *srv, struct MHD_Connection *co
 		access_log(srv, conn, method, url, 0, 0, site->name, seq, delay_us);
 		return inject_fault(srv, conn, o->fault);
 	}
-	if (!(o->has & SRV_HAS_BANDWIDTH) && size <= site->body_len) {
+	/* a drip is a delay too: --time-scale shortens it by raising the rate (0: no drip) */
+	uint64_t bw = 0;
+	if ((o->has & SRV_HAS_BANDWIDTH) && srv->cfg->time_scale > 0) {
+		double scaled = (double)o->bandwidth / srv->cfg->time_scale;
+		bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
+	}
+	if (!bw && size <= site->body_len) {
 		/* the common path: a slice of the site's pre-built body, no copy, no allocation */
 		resp = MHD_create_response_from_buffer((size_t)size, site->body,
 		                                       MHD_RESPMEM_PERSISTENT);
@@ -366,7 +373,7 @@ static enum MHD_Result respond(struct srv_server *srv, struct MHD_Connection *co
 		                       site->body_len ? site->body : srv->sites->filler,
 		                       site->body_len ? site->body_len : SRV_FILLER_PERIOD,
 		                       size,
-		                       (o->has & SRV_HAS_BANDWIDTH) ? o->bandwidth : 0,
+		                       bw,
 		                       clock_now_us()};
 		resp = MHD_create_response_from_callback(size, 16 * 1024, body_read, b, free);
 		if (!resp) {

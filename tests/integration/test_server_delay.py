@@ -189,6 +189,10 @@ def bandwidth_drips_the_body_without_blocking():
             check_eq((status, len(body)), (200, 20480))
             check_between(dt, 0.45, 0.5 + 0.3 * SLACK, "20 KiB at 40 KiB/s (s)")
         check(wall < 0.5 + 0.5 * SLACK, "10 drips overlap: wall %.2f s" % wall)
+    with CheckedServer("--time-scale", "0.5") as s:
+        dt, status, _, body = timed_get(s.url + "/google?latency=0&size=20KiB&bandwidth=40KiB")
+        check_eq((status, len(body)), (200, 20480))
+        check_between(dt, 0.22, 0.25 + 0.3 * SLACK, "the same drip at time scale 0.5 (s)")
 
 
 @test
