@@ -294,7 +294,8 @@ static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
 		uint64_t allowed = bytes >= (double)b->total ? b->total : (uint64_t)bytes;
 		if (allowed <= pos) {
 			uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
-			uint64_t due = b->start_us + ((pos + step) * 1000000 + b->bw - 1) / b->bw;
+			double wait_us = (double)(pos + step) * 1e6 / (double)b->bw;
+			uint64_t due = b->start_us + (uint64_t)wait_us + 1;
 			suspend_until(b->srv, b->conn, due);
 			return 0;
 		}
