@@ -3,6 +3,7 @@
  * inject a fault. Also the /__latlab/ endpoints and the access log. Never sleeps. */
 #include "http.h"
 
+#include "acceptor.h"
 #include "clock.h"
 #include "delay.h"
 #include "query.h"
@@ -31,10 +32,10 @@ struct srv_server {
 	struct srv_stats stats;
 	struct srv_timer *timer;
 	struct MHD_Daemon *daemon;
-	MHD_socket quiesced_fd; /* the listen socket after quiesce, closed after stop */
-	atomic_int draining;    /* quiesced: responses carry Connection: close */
-	atomic_int stopping;    /* stop begun: no new delays */
-	int log_fd;             /* access log, -1 when off */
+	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
+	atomic_int draining;           /* quiesced: responses carry Connection: close */
+	atomic_int stopping;           /* stop begun: no new delays */
+	int log_fd;                    /* access log, -1 when off */
 	unsigned port;
 	char fresh;    /* *con_cls of a request whose head is in, until it is fully received */
 	char answered; /* *con_cls of a request answered without a delay */
@@ -548,9 +549,9 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
                                     char *err, size_t errlen)
 {
 	struct srv_server *srv = calloc(1, sizeof(*srv));
-	struct sockaddr_storage ss;
+	/* the listening socket is ours (acceptor.c): libmicrohttpd gets accepted connections */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 
 	if (!srv) {
 		snprintf(err, errlen, "out of memory");
@@ -559,7 +560,6 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 	srv->cfg = cfg;
 	srv->sites = sites;
 	srv->log_fd = -1;
-	srv->quiesced_fd = MHD_INVALID_SOCKET;
 	atomic_init(&srv->draining, 0);
 	atomic_init(&srv->stopping, 0);
 	if (srv_stats_init(&srv->stats) != 0) {
@@ -568,23 +568,10 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 		return NULL;
 	}
 
-	memset(&ss, 0, sizeof(ss));
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	if (inet_pton(AF_INET, cfg->listen, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)cfg->port);
-	} else if (inet_pton(AF_INET6, cfg->listen, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)cfg->port);
-		flags |= MHD_USE_IPv6;
-	} else {
-		snprintf(err, errlen,
-		         "--listen: invalid address '%s'; accepted: a numeric IPv4 or "
-		         "IPv6 address, e.g. 127.0.0.1",
-		         cfg->listen);
+	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
+	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
+	if (!srv->acceptor)
 		goto fail;
-	}
 	if (cfg->access_log) {
 		srv->log_fd = strcmp(cfg->access_log, "-") == 0
 		                      ? dup(STDOUT_FILENO)
@@ -601,12 +588,11 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		goto fail;
 	}
-	unsigned backlog = cfg->max_connections < 65535 ? cfg->max_connections : 65535;
 	struct MHD_OptionItem opts[] = {
 	        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
-	        {MHD_OPTION_SOCK_ADDR, 0, &ss},
-	        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
-	        {MHD_OPTION_LISTEN_BACKLOG_SIZE, backlog, NULL},
+	        /* the acceptor enforces --max-connections; libmicrohttpd splits its own limit
+	         * evenly between workers, so it gets slack for an uneven split */
+	        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 64 * cfg->threads, NULL},
 	        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
 	        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout_s, NULL},
 	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
@@ -615,20 +601,26 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 	        {MHD_OPTION_END, 0, NULL},
 	};
 	atomic_init(&srv->starting, 1);
-	srv->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, srv,
-	                               MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY,
+	                               opts, MHD_OPTION_END);
 	if (!srv->daemon) {
-		snprintf(err, errlen, "cannot listen on %s port %u: %s", cfg->listen, cfg->port,
-		         srv->start_err[0] ? srv->start_err : "in use, or not a local address?");
+		snprintf(err, errlen, "cannot start libmicrohttpd: %s",
+		         srv->start_err[0] ? srv->start_err : "unknown error");
 		goto fail;
 	}
-	const union MHD_DaemonInfo *di =
-	        MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = di ? di->port : cfg->port;
+	srv->port = srv_acceptor_port(srv->acceptor);
 	atomic_store(&srv->starting, 0); /* workers log to stderr from now on */
+	int rc = srv_acceptor_start(srv->acceptor, srv->daemon, cfg->max_connections);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the accept thread: %s", strerror(-rc));
+		goto fail;
+	}
 	return srv;
 
 fail:
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	srv_acceptor_free(srv->acceptor);
 	srv_timer_stop(srv->timer);
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
@@ -651,7 +643,7 @@ void srv_server_quiesce(struct srv_server *s)
 {
 	if (atomic_exchange(&s->draining, 1))
 		return;
-	s->quiesced_fd = MHD_quiesce_daemon(s->daemon);
+	srv_acceptor_close(s->acceptor); /* new connections are refused from now on */
 }
 
 void srv_server_stop(struct srv_server *s)
@@ -666,9 +658,9 @@ void srv_server_stop(struct srv_server *s)
 		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	srv_acceptor_close(s->acceptor); /* nothing new reaches the daemon while it stops */
 	MHD_stop_daemon(s->daemon);
-	if (s->quiesced_fd != MHD_INVALID_SOCKET)
-		close(s->quiesced_fd);
+	srv_acceptor_free(s->acceptor);
 	srv_timer_stop(s->timer);
 	if (s->log_fd >= 0)
 		close(s->log_fd);

@@ -196,6 +196,19 @@ def bandwidth_drips_the_body_without_blocking():
 
 
 @test
+def connections_over_the_limit_wait_their_turn():
+    # 2 connections allowed, 3 clients of 300 ms each: the third waits for a slot, then succeeds
+    with CheckedServer("--max-connections", "2", "--threads", "1") as s:
+        results, wall = parallel(lambda i: timed_get(s.url + "/naver?latency=300ms&size=10"), 3)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+            check_eq(r[1], 200)
+        times = sorted(r[0] for r in results)
+        check_between(times[1], 0.3, 0.3 + 0.3 * SLACK, "the second request (s)")
+        check_between(times[2], 0.6, 0.6 + 0.6 * SLACK, "the third, after a slot freed (s)")
+
+
+@test
 def timeout_fault_never_answers_within_the_clients_patience():
     with CheckedServer() as s:
         t0 = time.monotonic()
