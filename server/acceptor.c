@@ -23,7 +23,8 @@ struct srv_acceptor {
 	int ep;      /* epoll over fd and wake_fd */
 	unsigned port;
 	struct MHD_Daemon *daemon;
-	unsigned limit; /* connections the daemon may hold */
+	unsigned limit;   /* connections the daemon may hold */
+	atomic_long open; /* handed to the daemon and not closed yet */
 	pthread_t thread;
 	int running;
 	atomic_int stop;
@@ -45,6 +46,7 @@ struct srv_acceptor *srv_acceptor_listen(const char *addr, unsigned port, int ba
 	}
 	a->fd = a->wake_fd = a->ep = -1;
 	atomic_init(&a->stop, 0);
+	atomic_init(&a->open, 0);
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
@@ -95,12 +97,16 @@ unsigned srv_acceptor_port(const struct srv_acceptor *a)
 	return a->port;
 }
 
-/* the daemon holds as many connections as it may */
+/* the daemon holds as many connections as it may (counted here: libmicrohttpd's own count
+ * lags behind connections it has been handed but not yet taken up) */
 static int at_limit(struct srv_acceptor *a)
 {
-	const union MHD_DaemonInfo *di =
-	        MHD_get_daemon_info(a->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return di && di->num_connections >= a->limit;
+	return atomic_load(&a->open) >= (long)a->limit;
+}
+
+void srv_acceptor_closed(struct srv_acceptor *a)
+{
+	atomic_fetch_sub(&a->open, 1);
 }
 
 /* accepts until the backlog is empty; -1 to back off (at the limit, out of descriptors) */
@@ -121,7 +127,9 @@ static int accept_all(struct srv_acceptor *a)
 			               : 0;
 		}
 		/* libmicrohttpd owns (and on failure closes) the socket from here on */
-		MHD_add_connection(a->daemon, c, (struct sockaddr *)&ss, len);
+		atomic_fetch_add(&a->open, 1);
+		if (MHD_add_connection(a->daemon, c, (struct sockaddr *)&ss, len) != MHD_YES)
+			atomic_fetch_sub(&a->open, 1); /* refused (and closed) by the daemon */
 	}
 }
 

@@ -26,6 +26,10 @@ unsigned srv_acceptor_port(const struct srv_acceptor *a);
  * connections, new ones wait in the kernel's backlog. 0 or -errno. */
 int srv_acceptor_start(struct srv_acceptor *a, struct MHD_Daemon *d, unsigned limit);
 
+/* A connection handed to the daemon has closed (call from libmicrohttpd's
+ * MHD_OPTION_NOTIFY_CONNECTION callback on MHD_CONNECTION_NOTIFY_CLOSED). */
+void srv_acceptor_closed(struct srv_acceptor *a);
+
 /* Stops the accept thread and closes the socket: new connections are refused from now on.
  * Safe to call more than once. */
 void srv_acceptor_close(struct srv_acceptor *a);

@@ -525,6 +525,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	srv_stats_end(&srv->stats);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct srv_server *srv = cls;
+	(void)conn;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		srv_acceptor_closed(srv->acceptor);
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct srv_server *srv = cls;
@@ -596,6 +606,7 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, struct srv_sit
 	        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
 	        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout_s, NULL},
 	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv},
+	        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
 	        {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads,
 	         NULL},
 	        {MHD_OPTION_END, 0, NULL},
