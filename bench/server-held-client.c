@@ -11,9 +11,9 @@
  *
  * A request's error is (answer complete - its own send) - injected delay, where the injected
  * delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none
- * (httpbin). Prints one line: n, ok, failed, send phase, wall (t0 to last answer) and the
- * error's min/p50/p99/max in ms. Built by bench/bench_server.sh with cc -pthread; not part of
- * the test build. Loopback only. */
+ * (httpbin). Prints one line: n, ok, failed, send phase, wall (t0 to last answer), last send
+ * to last answer, and the error's min/p50/p99/max in ms. Built by bench/bench_server.sh with cc
+ * -pthread; not part of the test build. Loopback only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -307,8 +307,10 @@ int main(int argc, char **argv)
 			err[m++] = (int64_t)(cs[i].done_us - cs[i].sent_us) - cs[i].injected_us;
 	qsort(err, (size_t)m, sizeof(*err), cmp_i64);
 	int unanswered = n - done - failed;
-	printf("n=%d ok=%d failed=%d unanswered=%d send_ms=%.1f wall_s=%.3f", n, done, failed,
-	       unanswered, (double)(sent_end - t0) / 1e3, (double)(last - t0) / 1e6);
+	printf("n=%d ok=%d failed=%d unanswered=%d send_ms=%.1f wall_s=%.3f "
+	       "last_send_to_last_answer_s=%.3f",
+	       n, done, failed, unanswered, (double)(sent_end - t0) / 1e3,
+	       (double)(last - t0) / 1e6, last > sent_end ? (double)(last - sent_end) / 1e6 : 0.0);
 	if (m)
 		printf(" err_ms_min=%.2f err_ms_p50=%.2f err_ms_p99=%.2f err_ms_max=%.2f",
 		       (double)err[0] / 1e3, (double)err[m / 2] / 1e3,
