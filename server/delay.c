@@ -119,7 +119,7 @@ static size_t collect_due(struct srv_timer *t, uint64_t now)
 /* With many items pending, wake-ups are rounded up to a tick so that items due close together
  * fire in one batch: libmicrohttpd walks its whole suspended list once per resume wake-up, so
  * one walk per tick instead of one per item. An item fires at most one tick late, never early. */
-#define TICK_US        1000
+#define TICK_US        250
 #define TICK_MIN_ITEMS 64
 
 static void *timer_main(void *p)

@@ -3,8 +3,8 @@
  * The server suspends a delayed connection, then hands it to the timer; the timer thread
  * sleeps on a condition variable until the earliest deadline and fires every item that is
  * due in one batch per wake-up (the server's fire callback resumes the connection). With 64
- * or more items pending, wake-ups are rounded up to 1 ms ticks so that close deadlines share
- * a batch: an item then fires up to 1 ms late, never early. No thread ever sleeps for one
+ * or more items pending, wake-ups are rounded up to 250 us ticks so that close deadlines share
+ * a batch: an item then fires up to 250 us late, never early. No thread ever sleeps for one
  * request's delay. */
 #ifndef LATLAB_SERVER_DELAY_H
 #define LATLAB_SERVER_DELAY_H
