@@ -33,7 +33,7 @@ struct srv_server {
 	struct srv_timer *timer;
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
-	atomic_int draining;           /* quiesced: responses carry Connection: close */
+	atomic_int draining;           /* stopping accepting: responses carry Connection: close */
 	atomic_int stopping;           /* stop begun: no new delays */
 	int log_fd;                    /* access log, -1 when off */
 	unsigned port;
@@ -45,7 +45,7 @@ struct srv_server {
 
 enum req_state { REQ_SUSPENDED, REQ_DONE };
 
-/* one request being delayed; lives from the first handler call to the completion callback */
+/* one request being delayed; lives from the suspend to the completion callback */
 struct req {
 	const struct srv_site *site;
 	struct srv_overrides o;
