@@ -53,10 +53,10 @@ static void cpu_clock_counts_busy_work(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(clock_never_goes_backwards),
-		cmocka_unit_test(clock_advances_with_real_time),
-		cmocka_unit_test(clock_ns_and_us_agree),
-		cmocka_unit_test(cpu_clock_counts_busy_work),
+	        cmocka_unit_test(clock_never_goes_backwards),
+	        cmocka_unit_test(clock_advances_with_real_time),
+	        cmocka_unit_test(clock_ns_and_us_agree),
+	        cmocka_unit_test(cpu_clock_counts_busy_work),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
