@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "http.h"
 #include "stop.h"
+#include "trace.h"
 #include "work.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <event2/event_struct.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ASYNC_CHUNK 64 /* first requests started per loop pass (64..1024 measured: same wall) */
 
@@ -253,8 +255,9 @@ static int async_setup(struct async_loop *L, size_t c)
 	bad |= curl_multi_setopt(L->multi, CURLMOPT_MAXCONNECTS, (long)c) != CURLM_OK;
 	if (bad)
 		return -EINVAL;
+	pid_t pid = getpid(), tid = trace_gettid(); /* one loop, one thread: ask once */
 	for (size_t k = 0; k < c; k++) {
-		int rc = http_xfer_init(&L->xfers[k], L->b, L->t0);
+		int rc = http_xfer_init_as(&L->xfers[k], L->b, L->t0, pid, tid);
 		if (rc != 0)
 			return rc;
 		L->nxfers = k + 1;

@@ -82,11 +82,17 @@ enum err_class http_classify(CURLcode rc, long status)
 
 int http_xfer_init(struct http_xfer *x, const struct batch *b, uint64_t t0_us)
 {
+	return http_xfer_init_as(x, b, t0_us, getpid(), trace_gettid());
+}
+
+int http_xfer_init_as(struct http_xfer *x, const struct batch *b, uint64_t t0_us, pid_t pid,
+                      pid_t tid)
+{
 	memset(x, 0, sizeof(*x));
 	x->url_index = SIZE_MAX;
 	x->t0_us = t0_us;
-	x->pid = getpid();
-	x->tid = trace_gettid();
+	x->pid = pid;
+	x->tid = tid;
 	x->easy = curl_easy_init();
 	if (!x->easy)
 		return -ENOMEM;

@@ -34,6 +34,11 @@ struct http_xfer {
  * per-request timeout from b). Returns 0, -ENOMEM or -EINVAL. */
 int http_xfer_init(struct http_xfer *x, const struct batch *b, uint64_t t0_us);
 
+/* http_xfer_init for a caller that creates many handles in one thread: pid and tid are that
+ * thread's getpid() and gettid(), taken once instead of two system calls per handle. */
+int http_xfer_init_as(struct http_xfer *x, const struct batch *b, uint64_t t0_us, pid_t pid,
+                      pid_t tid);
+
 /* Releases x->easy; x may be re-initialised afterwards. Safe on a zeroed or failed x. */
 void http_xfer_cleanup(struct http_xfer *x);
 
