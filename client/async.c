@@ -37,7 +37,7 @@ struct async_loop {
 	size_t done; /* requests recorded */
 	uint64_t t0;
 	uint64_t sink;  /* the CPU work's result, so it is not optimised away */
-	int events_set; /* timer and stop_check are assigned */
+	int events_set; /* timer, feed and stop_check are assigned */
 };
 
 /* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
