@@ -165,8 +165,48 @@ static int parse_with_units(const char *s, const struct unit *units, int case_ex
 	            show(suffix, ub), forms);
 }
 
+/* "2m05s" (what units_format_duration prints from one minute on): whole minutes, then a
+ * duration in s, ms or us. Returns 1 when s does not have that shape (parse it as one
+ * number and unit), else 0 or a negative errno with a message. */
+static int parse_minutes_and_rest(const char *s, uint64_t *out_us, char *err, size_t errlen)
+{
+	size_t digits = strspn(s, "0123456789");
+	if (digits == 0 || s[digits] != 'm' || s[digits + 1] < '0' || s[digits + 1] > '9')
+		return 1;
+	const char *rest = s + digits + 1;
+	size_t len = strlen(rest);
+	if (rest[len - 1] != 's')
+		return 1;
+	char sb[SHOWN_LEN];
+	uint64_t minutes = 0, tail = 0, whole, total;
+	int over = 0;
+	for (size_t i = 0; i < digits; i++)
+		over |= __builtin_mul_overflow(minutes, 10, &minutes) ||
+		        __builtin_add_overflow(minutes, (uint64_t)(s[i] - '0'), &minutes);
+	int rc = parse_with_units(rest, duration_units, 1, "duration", UNITS_DURATION_FORMS, &tail,
+	                          NULL, 0);
+	if (rc == -EINVAL)
+		return fail(-EINVAL, err, errlen, "invalid duration '%s'; expected %s", show(s, sb),
+		            UNITS_DURATION_FORMS);
+	if (rc != 0 || over || __builtin_mul_overflow(minutes, 60000000ULL, &whole) ||
+	    __builtin_add_overflow(whole, tail, &total))
+		return fail(-ERANGE, err, errlen, "duration '%s' is too large; expected %s",
+		            show(s, sb), UNITS_DURATION_FORMS);
+	*out_us = total;
+	return 0;
+}
+
 int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen)
 {
+	if (s) {
+		uint64_t v = 0;
+		int rc = parse_minutes_and_rest(s, &v, err, errlen);
+		if (rc <= 0) {
+			if (rc == 0)
+				*out_us = v;
+			return rc;
+		}
+	}
 	return parse_with_units(s, duration_units, 1, "duration", UNITS_DURATION_FORMS, out_us, err,
 	                        errlen);
 }

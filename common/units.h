@@ -15,11 +15,12 @@
 
 /* Accepted duration forms, for error messages and usage text. */
 #define UNITS_DURATION_FORMS                                                                       \
-	"a number with a unit us, ms, s or m (e.g. 150us, 250ms, 1.5s, 2m), or 0"
+	"a number with a unit us, ms, s or m (e.g. 150us, 250ms, 1.5s, 2m, 2m05s), or 0"
 #define UNITS_SIZE_FORMS                                                                           \
 	"bytes (e.g. 512) or a number with a unit B, KB, KiB, MB, MiB, GB, GiB (e.g. 28KiB, 1MB)"
 
-/* Parses a duration like "250ms", "1.5s", "2m", "150us" (or "0") into microseconds.
+/* Parses a duration like "250ms", "1.5s", "2m", "150us", "2m05s" (whole minutes then a
+ * duration in s, ms or us: what units_format_duration prints) or "0" into microseconds.
  * Rejects empty, negative, NaN/inf, overflowing (> UINT64_MAX us), trailing garbage and
  * unknown units. A fractional value is rounded to the nearest microsecond. */
 int units_parse_duration(const char *s, uint64_t *out_us, char *err, size_t errlen);

@@ -680,6 +680,58 @@ static void duration_round_trips_through_format(void **state)
 	}
 }
 
+/* What units_format_duration prints from one minute on ("2m05s") parses back, so an error
+ * message quoting a limit never shows a form the parser rejects. */
+static void duration_accepts_minutes_then_seconds(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		uint64_t want;
+	} rows[] = {
+	        {"1m00s", 60000000},       {"2m05s", 125000000},  {"2m5s", 125000000},
+	        {"1m30.5s", 90500000},     {"1m250ms", 60250000}, {"0m1us", 1},
+	        {"60m00s", 3600000000ULL},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint64_t v = SENTINEL;
+		char err[UNITS_ERR_LEN] = "";
+		assert_int_equal(units_parse_duration(rows[i].in, &v, err, sizeof(err)), 0);
+		assert_int_equal(v, rows[i].want);
+	}
+	static const char *const bad[] = {"1m5",   "1m5m",  "1m5xs", "1m-5s", "m5s",
+	                                  "1m 5s", "1m5s ", "1m.s",  "1ms5s"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v = SENTINEL;
+		char err[UNITS_ERR_LEN] = "";
+		assert_int_equal(units_parse_duration(bad[i], &v, err, sizeof(err)), -EINVAL);
+		assert_int_equal(v, SENTINEL);
+		assert_non_null(strstr(err, UNITS_DURATION_FORMS));
+	}
+	uint64_t v = SENTINEL;
+	char err[UNITS_ERR_LEN] = "";
+	assert_int_equal(units_parse_duration("307445734562m00s", &v, err, sizeof(err)), -ERANGE);
+	assert_int_equal(units_parse_duration("1m18446744073709551615us", &v, err, sizeof(err)),
+	                 -ERANGE);
+	assert_int_equal(units_parse_duration("99999999999999999999999m1s", &v, err, sizeof(err)),
+	                 -ERANGE);
+	assert_int_equal(v, SENTINEL);
+	assert_non_null(strstr(err, "too large"));
+}
+
+static void duration_minutes_round_trip_through_format(void **state)
+{
+	(void)state;
+	for (uint64_t us = 59995000; us < 100ULL * 3600 * 1000000; us = us * 21 / 20) {
+		char buf[32], err[UNITS_ERR_LEN] = "";
+		uint64_t back = SENTINEL;
+		units_format_duration(us, buf, sizeof(buf));
+		assert_int_equal(units_parse_duration(buf, &back, err, sizeof(err)), 0);
+		/* printed to the second, rounded */
+		assert_true(back + 500000 >= us && back <= us + 500000);
+	}
+}
+
 static void size_round_trips_through_format(void **state)
 {
 	(void)state;
@@ -750,6 +802,8 @@ int main(void)
 	        cmocka_unit_test(size_formats_for_humans),
 	        cmocka_unit_test(format_truncates_to_the_buffer),
 	        cmocka_unit_test(duration_round_trips_through_format),
+	        cmocka_unit_test(duration_accepts_minutes_then_seconds),
+	        cmocka_unit_test(duration_minutes_round_trip_through_format),
 	        cmocka_unit_test(size_round_trips_through_format),
 	        cmocka_unit_test(parsed_exact_values_format_back_exactly),
 	};
