@@ -3,6 +3,7 @@
 #include "compare.h"
 
 #include "cli.h"
+#include "fdio.h"
 #include "http.h"
 #include "modes.h"
 #include "stop.h"
@@ -20,21 +21,6 @@ struct compare_head {
 	int rc;         /* the mode's return value */
 	struct run run; /* results pointer is meaningless on the other side */
 };
-
-static int compare_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 /* reads exactly len bytes from the child's pipe; 0, or -1 on EOF or error. A Ctrl-C that
  * reached only this process is passed on to the child as SIGTERM (its handler is still in
@@ -69,8 +55,8 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 	head.rc = mode_lookup(m)(b, r);
 	head.run = *r;
 	head.run.results = NULL;
-	if (compare_write_all(fd, &head, sizeof(head)) != 0 ||
-	    compare_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0)
+	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
+	    fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0)
 		_exit(4);
 	run_free(r);
 	close(fd);

@@ -5,6 +5,7 @@
 #include "modes.h"
 
 #include "clock.h"
+#include "fdio.h"
 #include "http.h"
 #include "stop.h"
 #include "work.h"
@@ -38,21 +39,6 @@ struct proc_worker {
 	struct proc_msg msg;
 };
 
-static int proc_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The child's whole life: never returns. */
 static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint32_t id, uint64_t t0)
 {
@@ -79,7 +65,7 @@ static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint3
 		m.res.delay_us = -1;
 		m.res.start_us = clock_now_us() - t0;
 		m.kind = PROC_MSG_START;
-		if (proc_write_all(fd, &m, sizeof(m)) != 0)
+		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
 		int prep = http_xfer_prepare(x, b, i, id, &m.res);
 		if (prep != 0)
@@ -89,7 +75,7 @@ static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint3
 		if (b->work.iters)
 			sink ^= work_burn(b->work.iters, x->body, x->body_len);
 		m.kind = PROC_MSG_DONE;
-		if (proc_write_all(fd, &m, sizeof(m)) != 0)
+		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
 	}
 	(void)sink;
