@@ -168,6 +168,22 @@ class Server:
         return False
 
 
+class CheckedServer(Server):
+    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            rc = self.stop()
+            err = self.stderr()
+        finally:
+            self.tmp.cleanup()
+        if exc_type is None:
+            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
+            check("Sanitizer" not in err and "runtime error" not in err,
+                  "sanitizer report: " + err[-2000:])
+        return False
+
+
 def http_get(url, headers=None, timeout=30.0, method="GET"):
     """One request on a new connection; returns (status, headers as a lower-cased dict, body)."""
     u = urllib.parse.urlsplit(url)

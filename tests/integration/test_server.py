@@ -3,22 +3,8 @@ import json
 import socket
 import urllib.parse
 
-from latlab import (Server, check, check_between, check_eq, http_get, http_json, run, test)
+from latlab import (CheckedServer, Server, check, check_between, check_eq, http_get, http_json, run, test)
 
-class CheckedServer(Server):
-    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            rc = self.stop()
-            err = self.stderr()
-        finally:
-            self.tmp.cleanup()
-        if exc_type is None:
-            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
-            check("Sanitizer" not in err and "runtime error" not in err,
-                  "sanitizer report: " + err[-2000:])
-        return False
 
 
 FAST = ("--time-scale", "0.001")

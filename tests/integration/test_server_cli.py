@@ -4,23 +4,9 @@ import socket
 import subprocess
 import tempfile
 
-from latlab import (ROOT, SERVER_BIN, SLACK, Server, check, check_eq, http_get, http_json, run,
+from latlab import (CheckedServer, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, http_get, http_json, run,
                     test)
 
-class CheckedServer(Server):
-    """A Server whose stop must be clean: exit status 0 and no sanitizer report on stderr."""
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            rc = self.stop()
-            err = self.stderr()
-        finally:
-            self.tmp.cleanup()
-        if exc_type is None:
-            check_eq(rc, 0, "server exit status (stderr: %s)" % err[-800:])
-            check("Sanitizer" not in err and "runtime error" not in err,
-                  "sanitizer report: " + err[-2000:])
-        return False
 
 
 
