@@ -132,12 +132,11 @@ static enum MHD_Result queue(struct srv_server *srv, struct MHD_Connection *conn
 }
 
 /* answers with a JSON document (consumes root) */
-static enum MHD_Result reply_json(struct srv_server *srv, struct MHD_Connection *conn,
-                                  unsigned status, json_t *root, const char *method,
-                                  const char *url)
+/* answers with text (malloc'd, freed here whatever happens) as the whole body */
+static enum MHD_Result reply_text(struct srv_server *srv, struct MHD_Connection *conn,
+                                  unsigned status, char *text, const char *ctype,
+                                  const char *method, const char *url)
 {
-	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	json_decref(root);
 	if (!text)
 		return MHD_NO;
 	size_t len = strlen(text);
@@ -147,9 +146,18 @@ static enum MHD_Result reply_json(struct srv_server *srv, struct MHD_Connection 
 		free(text);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	access_log(srv, conn, method, url, status, len, NULL, 0, 0);
 	return queue(srv, conn, resp, status);
+}
+
+static enum MHD_Result reply_json(struct srv_server *srv, struct MHD_Connection *conn,
+                                  unsigned status, json_t *root, const char *method,
+                                  const char *url)
+{
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return reply_text(srv, conn, status, text, "application/json", method, url);
 }
 
 static enum MHD_Result reply_error(struct srv_server *srv, struct MHD_Connection *conn,
@@ -162,23 +170,6 @@ static enum MHD_Result reply_error(struct srv_server *srv, struct MHD_Connection
 		json_object_set_new(root, "param", json_safe(param));
 	json_object_set_new(root, "accepted", json_safe(accepted));
 	return reply_json(srv, conn, status, root, method, url);
-}
-
-static enum MHD_Result reply_text(struct srv_server *srv, struct MHD_Connection *conn, char *text,
-                                  const char *ctype, const char *method, const char *url)
-{
-	if (!text)
-		return MHD_NO;
-	size_t len = strlen(text);
-	struct MHD_Response *resp =
-	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	access_log(srv, conn, method, url, 200, len, NULL, 0, 0);
-	return queue(srv, conn, resp, MHD_HTTP_OK);
 }
 
 /* ---- /__latlab/ ------------------------------------------------------------------------- */
@@ -227,10 +218,11 @@ static enum MHD_Result service(struct srv_server *srv, struct MHD_Connection *co
 		return reply_json(srv, conn, MHD_HTTP_OK, root, method, url);
 	}
 	if (strcmp(what, "stats") == 0)
-		return reply_text(srv, conn, srv_stats_json(&srv->stats, srv->sites),
+		return reply_text(srv, conn, MHD_HTTP_OK, srv_stats_json(&srv->stats, srv->sites),
 		                  "application/json", method, url);
 	if (strcmp(what, "metrics") == 0)
-		return reply_text(srv, conn, srv_stats_metrics(&srv->stats, srv->sites),
+		return reply_text(srv, conn, MHD_HTTP_OK,
+		                  srv_stats_metrics(&srv->stats, srv->sites),
 		                  "text/plain; version=0.0.4", method, url);
 	return reply_error(srv, conn, MHD_HTTP_NOT_FOUND, "unknown endpoint", NULL,
 	                   "/__latlab/health, /__latlab/sites, /__latlab/stats, /__latlab/metrics",
