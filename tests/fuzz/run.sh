@@ -37,10 +37,17 @@ for src in "$here"/fuzz_*.c; do
 	bin="$out/$name"
 	corpus="$out/corpus-${name#fuzz_}"
 	echo "fuzz: building $name"
-	# the target and the common/ sources it exercises (all of common/: cheap and simple)
+	# the target, all of common/, and what the target names in its own comment lines
+	# "fuzz-sources: server/query.c" (paths from the root) and "fuzz-pkgs: libcurl"
+	extra=$(sed -n 's|^ \* fuzz-sources: ||p' "$src" | sed "s|\([^ ]*\)|$root/\1|g")
+	pkgs=$(sed -n 's|^ \* fuzz-pkgs: ||p' "$src")
+	pkg_flags=""
+	[ -n "$pkgs" ] && pkg_flags=$(pkg-config --cflags --libs $pkgs)
+	# shellcheck disable=SC2086
 	if ! "$cc" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Wall -Wextra -Werror -I"$root/common" -o "$bin" "$src" "$root"/common/*.c -lm; then
+		-Wall -Wextra -Werror -I"$root/common" -I"$root/server" -I"$root/client" \
+		-DLATLAB_VERSION='"fuzz"' -o "$bin" "$src" "$root"/common/*.c $extra $pkg_flags -lm; then
 		echo "fuzz: $name failed to build" >&2
 		status=1
 		continue
