@@ -495,8 +495,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req *r = state;
 	if (r->state != REQ_SUSPENDED)
 		return MHD_YES;
-	r->state = REQ_DONE; /* resumed: the delay is over */
+	r->state = REQ_DONE; /* resumed: the delay is over, or the server is stopping */
 	uint64_t now = clock_now_us();
+	/* a stop resumes every held request: one whose delay has not run out is cut short
+	 * (the connection closes), never answered early as if its delay had passed */
+	if (now < r->deadline_us && atomic_load_explicit(&srv->stopping, memory_order_relaxed))
+		return MHD_NO;
 	srv_stats_late(&srv->stats, now > r->deadline_us ? now - r->deadline_us : 0);
 	return respond(srv, conn, r->site, &r->o, r->seq, r->delay_us, method, url);
 }
