@@ -43,6 +43,10 @@ static void usage(FILE *f)
 	        "  --max-delay D          cap on any delay, 1ms to 1h (60s)\n"
 	        "  --threads N            worker threads, 1 to 64 (online CPUs)\n"
 	        "  --max-connections N    concurrent connections, 1 to 1000000 (16384)\n"
+	        "  --idle-timeout D       close keep-alive connections idle this long, 1s to 1h\n"
+	        "                         (15s; whole seconds, rounded up)\n"
+	        "  --grace D              on SIGINT/SIGTERM, wait this long for in-flight\n"
+	        "                         requests, 0 to 10m (10s)\n"
 	        "  --access-log PATH|-    one line per request: time addr method path status\n"
 	        "                         bytes site seq delay_us (off)\n"
 	        "  --quiet                print nothing but errors (not even the listening line)\n"
@@ -50,7 +54,7 @@ static void usage(FILE *f)
 	        "  --version              the version\n"
 	        "\n"
 	        "The first stdout line is 'latlab-server listening on http://ADDR:PORT'.\n"
-	        "SIGINT or SIGTERM stops accepting, lets in-flight requests finish within 10 s\n"
+	        "SIGINT or SIGTERM stops accepting, lets in-flight requests finish within --grace\n"
 	        "and exits 0; a second signal cuts them short (exit 1). Usage errors exit 2.\n";
 	fputs(text, f);
 }
@@ -78,6 +82,8 @@ enum {
 	OPT_MAX_DELAY,
 	OPT_THREADS,
 	OPT_MAX_CONN,
+	OPT_IDLE_TIMEOUT,
+	OPT_GRACE,
 	OPT_ACCESS_LOG,
 	OPT_QUIET,
 	OPT_HELP,
@@ -94,6 +100,8 @@ static const struct option options[] = {
         {"max-delay", required_argument, NULL, OPT_MAX_DELAY},
         {"threads", required_argument, NULL, OPT_THREADS},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"grace", required_argument, NULL, OPT_GRACE},
         {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"help", no_argument, NULL, OPT_HELP},
@@ -126,7 +134,7 @@ static int duration_opt(const char *name, const char *arg, uint64_t min, uint64_
 static int parse_args(int argc, char **argv, struct srv_config *c)
 {
 	char why[160];
-	uint64_t v;
+	uint64_t v = 0;
 	int opt;
 
 	opterr = 0;
@@ -175,6 +183,14 @@ static int parse_args(int argc, char **argv, struct srv_config *c)
 		case OPT_MAX_CONN:
 			rc = number_opt("max-connections", optarg, 1, 1000000, &v);
 			c->max_connections = (unsigned)v;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			rc = duration_opt("idle-timeout", optarg, 1000000, 3600ULL * 1000000, &v);
+			c->idle_timeout_s =
+			        (v + 999999) / 1000000; /* libmicrohttpd counts seconds */
+			break;
+		case OPT_GRACE:
+			rc = duration_opt("grace", optarg, 0, 600ULL * 1000000, &c->grace_us);
 			break;
 		case OPT_ACCESS_LOG:
 			if (!*optarg)

@@ -23,6 +23,17 @@ def timed_get(url, **kw):
     return time.monotonic() - t0, status, headers, body
 
 
+def wait_suspended(server, n=1):
+    """Polls /__latlab/stats (bounded) until the server holds at least n delayed requests."""
+    deadline = time.monotonic() + 5 * SLACK
+    while time.monotonic() < deadline:
+        _, _, st = http_json(server.url + "/__latlab/stats")
+        if st["suspended"] >= n:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the server never held %d delayed request(s)" % n)
+
+
 def parallel(fn, n):
     """Runs fn(i) on n threads at once; returns the results in order and the wall time."""
     results = [None] * n
@@ -215,12 +226,7 @@ def graceful_shutdown_lets_an_in_flight_delayed_request_complete():
         out["r"] = timed_get(s.url + "/naver?latency=1s&size=1KiB")
     t = threading.Thread(target=slow)
     t.start()
-    deadline = time.monotonic() + 5 * SLACK
-    while time.monotonic() < deadline:  # until the server holds the request
-        _, _, st = http_json(s.url + "/__latlab/stats")
-        if st["suspended"] >= 1:
-            break
-        time.sleep(0.01)
+    wait_suspended(s)
     s.proc.send_signal(signal.SIGTERM)
     t.join(10 * SLACK)
     rc = s.stop()
@@ -234,20 +240,24 @@ def graceful_shutdown_lets_an_in_flight_delayed_request_complete():
 @test
 def new_connections_are_refused_while_draining():
     s = Server().start()
-    t = threading.Thread(target=lambda: http_get(s.url + "/naver?latency=700ms&size=0"))
+    t = threading.Thread(target=lambda: http_get(s.url + "/naver?latency=2s&size=0"))
     t.start()
-    time.sleep(0.2)
+    wait_suspended(s)
     s.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.1)
-    try:
-        http_get(s.url + "/__latlab/health", timeout=1)
-        refused = False
-    except OSError:
-        refused = True
+    # the listening socket closes as the drain starts: new connections are refused while
+    # the delayed request is still held (polled, bounded by that request's own delay)
+    refused = False
+    while t.is_alive() and not refused:
+        try:
+            socket.create_connection(("127.0.0.1", s.port), timeout=1).close()
+            time.sleep(0.01)
+        except OSError:
+            refused = True
+    still_draining = t.is_alive()
     t.join()
     rc = s.stop()
     s.tmp.cleanup()
-    check(refused, "a new connection during the drain was answered")
+    check(refused and still_draining, "a new connection during the drain was accepted")
     check_eq(rc, 0)
 
 
@@ -263,9 +273,12 @@ def second_signal_cuts_the_drain_short():
             errors.append(e)
     t = threading.Thread(target=slow)
     t.start()
-    time.sleep(0.3)
+    wait_suspended(s)
     s.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.2)
+    try:
+        s.proc.wait(0.3)
+    except Exception:
+        pass
     check(s.proc.poll() is None, "still draining after the first signal")
     t0 = time.monotonic()
     s.proc.send_signal(signal.SIGINT)
@@ -276,6 +289,54 @@ def second_signal_cuts_the_drain_short():
     s.tmp.cleanup()
     check(took < 1.0 * SLACK, "exited %.2fs after the second signal" % took)
     check_eq(rc, 1, "exit status when requests were cut short")
+    check(errors, "the held request was cut short, not answered early")
+
+
+
+@test
+def grace_bounds_the_drain_and_cuts_held_requests_short():
+    s = Server("--grace", "300ms").start()
+    errors, answers = [], []
+
+    def slow():
+        try:
+            answers.append(http_get(s.url + "/naver?latency=20s&size=0", timeout=30)[0])
+        except Exception as e:
+            errors.append(e)
+    t = threading.Thread(target=slow)
+    t.start()
+    wait_suspended(s)
+    t0 = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+    s.proc.wait(10 * SLACK)
+    took = time.monotonic() - t0
+    t.join(5)
+    rc = s.stop()
+    s.tmp.cleanup()
+    check_between(took, 0.3, 0.3 + 1.5 * SLACK, "exited after --grace 300ms (s)")
+    check_eq(rc, 0, "exit status after the grace period (one signal)")
+    check(errors and not answers, "the held request was cut short, not answered: %r" % answers)
+
+
+@test
+def idle_timeout_closes_an_idle_keep_alive_connection():
+    with CheckedServer("--idle-timeout", "1s") as s:
+        c = socket.create_connection(("127.0.0.1", s.port), timeout=10 * SLACK)
+        c.sendall(b"GET /naver?latency=0&size=0 HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = c.recv(4096)
+            check(chunk, "the server answered before closing")
+            head += chunk
+        t0 = time.monotonic()
+        # the connection stays open after the answer, then the server closes it: recv blocks
+        # until then and returns b"" (bounded by the socket timeout)
+        rest = c.recv(4096)
+        idle = time.monotonic() - t0
+        c.close()
+        check_eq(rest, b"", "nothing more on the idle connection")
+        check(b"200 OK" in head.split(b"\r\n")[0], "answered 200: %r" % head[:40])
+        check_between(idle, 0.9, 1.0 + 2.5 * SLACK, "closed after --idle-timeout 1s (s)")
 
 
 run()
