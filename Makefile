@@ -6,6 +6,7 @@
 #   make check      clang-format and cppcheck
 #   make demo       start the server, run `latlab-client compare` on the lecture's batch, stop
 #   make bench      benchmarks against nginx, wrk and httpbin (bench/)
+#   make docker-test  build the images and run docker-compose.yml on a private Docker engine
 #   make install    PREFIX=/usr/local: programs and man pages
 #
 # Variants: make SANITIZE=1 BUILD=build/asan;  make V=1 shows full command lines.
@@ -126,6 +127,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/latlab-server $(BUILD)/latlab-client $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 man/latlab-server.1 man/latlab-client.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+.PHONY: docker-test
+docker-test:
+	$(Q)sh scripts/docker-test.sh
 
 clean:
 	rm -rf build
