@@ -54,7 +54,7 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-# server and client objects except their main(), so unit tests can link them
+# server and client objects except their main(), as libraries the unit tests link
 SERVER_LIB_OBJ := $(filter-out %/main.o,$(SERVER_OBJ))
 CLIENT_LIB_OBJ := $(filter-out %/main.o,$(CLIENT_OBJ))
 
@@ -75,22 +75,34 @@ test-deps:
 $(BUILD)/obj/%.o: %.c
 	$(call qecho,CC,$<)
 	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# only the test programs see cmocka
+$(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
+	$(call qecho,CC,$<)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(CMOCKA_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcommon.a: $(COMMON_OBJ)
+$(BUILD)/libserver.a: $(SERVER_LIB_OBJ)
+$(BUILD)/libclient.a: $(CLIENT_LIB_OBJ)
+$(BUILD)/%.a:
 	$(call qecho,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/latlab-server: $(SERVER_OBJ) $(BUILD)/libcommon.a
+$(BUILD)/latlab-server: $(BUILD)/obj/server/main.o $(BUILD)/libserver.a $(BUILD)/libcommon.a
 	$(call qecho,LINK,$@)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/latlab-client: $(CLIENT_OBJ) $(BUILD)/libcommon.a
+$(BUILD)/latlab-client: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)/libcommon.a
 	$(call qecho,LINK,$@)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# A unit test links common/ plus the server's and client's non-main objects.
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SERVER_LIB_OBJ) $(CLIENT_LIB_OBJ) $(BUILD)/libcommon.a
+# A unit test links only what it tests: test_server_* the server library, test_client_* the
+# client library, every other test common/ alone.
+TEST_LIBS = $(if $(filter test_server_%,$*),$(BUILD)/libserver.a,$(if $(filter test_client_%,$*),$(BUILD)/libclient.a))
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(TEST_LIBS) $(BUILD)/libcommon.a
 	$(call qecho,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS_ALL)
