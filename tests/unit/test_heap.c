@@ -60,8 +60,8 @@ static void heap_is_reusable_after_free_and_reserve_holds_room(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(heap_pops_in_key_order_with_ties_first_in_first_out),
-		cmocka_unit_test(heap_is_reusable_after_free_and_reserve_holds_room),
+	        cmocka_unit_test(heap_pops_in_key_order_with_ties_first_in_first_out),
+	        cmocka_unit_test(heap_is_reusable_after_free_and_reserve_holds_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
