@@ -14,10 +14,3 @@ uint64_t clock_now_us(void)
 {
 	return clock_now_ns() / 1000;
 }
-
-uint64_t clock_cpu_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}

@@ -10,7 +10,4 @@ uint64_t clock_now_us(void);
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t clock_now_ns(void);
 
-/* CPU time (user + system) this process has used, in microseconds. */
-uint64_t clock_cpu_us(void);
-
 #endif

@@ -1,4 +1,4 @@
-/* histogram.c -- log-linear histogram of microsecond values; fixed size, exact moments. */
+/* histogram.c -- log-linear histogram of microsecond values; fixed size, exact min/max/mean. */
 #include "histogram.h"
 
 #include <math.h>
@@ -18,7 +18,6 @@ struct hist {
 	uint64_t min, max;
 	uint64_t clamped;
 	uint64_t sum_lo, sum_hi; /* exact 128-bit sum of the recorded values, for the mean */
-	double wmean, m2;        /* Welford: running mean and sum of squared deviations */
 	uint64_t buckets[NBUCKETS];
 };
 
@@ -79,11 +78,6 @@ void hist_record(struct hist *h, uint64_t us)
 	h->count++;
 	h->sum_lo += us;
 	h->sum_hi += h->sum_lo < us; /* carry */
-	/* Welford's update: no cancellation when the spread is tiny next to the values
-	 * (a sum of squares loses all of it near one hour) */
-	double delta = (double)us - h->wmean;
-	h->wmean += delta / (double)h->count;
-	h->m2 += delta * ((double)us - h->wmean);
 	h->buckets[bucket_of(us)]++;
 }
 
@@ -95,11 +89,6 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
-	/* Chan et al.: combine two (count, mean, m2) summaries */
-	double na = (double)dst->count, nb = (double)src->count, n = na + nb;
-	double delta = src->wmean - dst->wmean;
-	dst->wmean += delta * (nb / n);
-	dst->m2 += src->m2 + delta * delta * (na / n) * nb;
 	dst->count += src->count;
 	dst->clamped += src->clamped;
 	dst->sum_lo += src->sum_lo;
@@ -135,19 +124,6 @@ double hist_mean(const struct hist *h)
 	if (h->sum_hi == 0)
 		return (double)h->sum_lo / (double)h->count;
 	return (ldexp((double)h->sum_hi, 64) + (double)h->sum_lo) / (double)h->count;
-}
-
-double hist_stdev(const struct hist *h)
-{
-	if (h->count == 0)
-		return 0.0;
-	double var = h->m2 / (double)h->count;
-	return var > 0.0 ? sqrt(var) : 0.0;
-}
-
-size_t hist_bytes(void)
-{
-	return sizeof(struct hist);
 }
 
 uint64_t hist_percentile(const struct hist *h, double p)

@@ -3,9 +3,8 @@
  * Values are microseconds from 0 to HIST_MAX_US (1 hour); larger values are clamped to it
  * and counted. Values below 2048 are exact; above, each power-of-two range is split into
  * 1024 linear buckets, so a reported value is within 0.1% of the recorded one. min, max and
- * the mean are exact (an integer sum), stdev is computed without cancellation (Welford), all
- * over the clamped values. About 190 KiB each. Not thread-safe: keep one per worker and
- * merge. */
+ * the mean are exact (an integer sum), over the clamped values. About 190 KiB each. Not
+ * thread-safe: keep one per worker and merge. */
 #ifndef LATLAB_HISTOGRAM_H
 #define LATLAB_HISTOGRAM_H
 
@@ -19,29 +18,27 @@ struct hist;
 /* A new empty histogram, or NULL when out of memory. Free with hist_free. */
 struct hist *hist_new(void);
 void hist_free(struct hist *h);
+
+/* Empties h for reuse without reallocating it (a fuzz input, a per-second window). */
 void hist_reset(struct hist *h);
 
 /* Records one value in microseconds (clamped to HIST_MAX_US). */
 void hist_record(struct hist *h, uint64_t us);
 
-/* Adds every sample of src into dst. */
+/* Adds every sample of src into dst (for merging per-worker and per-machine runs). */
 void hist_merge(struct hist *dst, const struct hist *src);
 
 uint64_t hist_count(const struct hist *h);
 uint64_t hist_min(const struct hist *h); /* 0 when empty */
 uint64_t hist_max(const struct hist *h); /* 0 when empty */
 double hist_mean(const struct hist *h);  /* 0 when empty */
-double hist_stdev(const struct hist *h); /* population standard deviation; 0 when empty */
 
 /* The value at percentile p in [0, 100]: the smallest recorded value v such that at least
  * p% of samples are <= v (nearest rank), reported to within 0.1%, never outside [min, max].
  * 0 when empty. */
 uint64_t hist_percentile(const struct hist *h, double p);
 
-/* Clamped samples (values recorded above HIST_MAX_US). */
+/* Clamped samples (values recorded above HIST_MAX_US), kept so merged runs stay exact. */
 uint64_t hist_clamped(const struct hist *h);
-
-/* The size of one histogram in bytes: fixed, whatever the number of samples. */
-size_t hist_bytes(void);
 
 #endif

@@ -1,10 +1,7 @@
 /* test_latency.c -- each latency model hits its configured shape over 100,000 draws, stays
  * in [0, cap], is a pure function of (seed, stream, index), and bad parameters are refused. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

@@ -1,10 +1,7 @@
 /* test_units.c -- durations, sizes and plain numbers parse from untrusted text, reject hostile
  * input with a message naming the accepted forms, and format back for reports. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
