@@ -5,6 +5,7 @@
  * Input: one raw header line as a server sends it (not NUL-terminated, any bytes).
  * Invariants: returns 1, 0 or -EINVAL; writes the delay only on 1, and then a value in
  * [0, HTTP_DELAY_MAX_US]; never reads past len (ASan checks that on an exact-size copy). */
+#include "fuzz.h"
 #include "../../client/http.h" /* not server/http.h */
 
 #include <errno.h>
@@ -12,18 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_delay_header: invariant failed: %s (line %d)\n", #c, \
-			        __LINE__);                                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *line = malloc(size ? size : 1); /* exact size: no terminator to lean on */
 	if (!line)

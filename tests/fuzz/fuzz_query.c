@@ -5,21 +5,13 @@
  * Invariants: only 0 or -EINVAL; on error a named parameter, a message and the accepted form,
  * all NUL-terminated; on success every value inside its documented cap; srv_delay_of never
  * exceeds the cap and is a pure function of its inputs. */
+#include "fuzz.h"
 #include "query.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_query: invariant failed: %s (line %d)\n", #c,        \
-			        __LINE__);                                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static void check_error(const struct srv_param_error *e)
 {
@@ -29,9 +21,7 @@ static void check_error(const struct srv_param_error *e)
 	CHECK(e->error[0] != '\0' && e->accepted[0] != '\0');
 }
 
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;

@@ -8,6 +8,7 @@
  * repeatable, agrees with an independent reading of the text, and its value formats back into text
  * that parses again to within the printed precision. Built by tests/fuzz/run.sh, never by the
  * normal build. */
+#include "fuzz.h"
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -18,18 +19,7 @@
 #include "latency.h"
 #include "units.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define SENTINEL 0x5a5a5a5a5a5a5a5aULL
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_units: invariant failed: %s (line %d)\n", #cond,     \
-			        __LINE__);                                                         \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static int rc_ok(int rc)
 {

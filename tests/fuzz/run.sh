@@ -4,7 +4,8 @@
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET]   (default 20; env LATLAB_FUZZ_TIME too)
 # Needs clang with libFuzzer (Debian: apt-get install clang). Builds into build/fuzz/ with
 # -fsanitize=fuzzer,address,undefined; the corpus grows in build/fuzz/corpus-NAME/, seeded
-# from tests/fuzz/seeds-NAME.txt (one input a line). Exit 0 when every target ran clean for
+# from tests/fuzz/seeds-NAME.txt (one input a line; \n and other printf %b escapes stand for
+# themselves, so a multi-line sites.ini fits on one line). Exit 0 when every target ran clean for
 # its time; non-zero with the crashing input saved as build/fuzz/crash-* otherwise.
 # Not part of `make test`: the normal build never compiles these files.
 set -u
@@ -58,7 +59,7 @@ for src in "$here"/fuzz_*.c; do
 		i=0
 		while IFS= read -r line; do
 			i=$((i + 1))
-			printf '%s' "$line" >"$corpus/seed-$i"
+			printf '%b' "$line" >"$corpus/seed-$i"
 		done <"$seeds"
 	fi
 	dict="$here/${name#fuzz_}.dict"
