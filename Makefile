@@ -1,9 +1,11 @@
 # latlab -- build, test and demo.
 #
-#   make            build build/latlab-server and build/latlab-client
+#   make            build build/latlab-server and build/latlab-client (says what is missing)
+#   make deps       install the Debian packages the build needs (scripts/deps.sh)
 #   make test       install what is missing, build, run every test; last line "N passed, N failed"
 #   make asan       the same tests under -fsanitize=address,undefined (build/asan/)
-#   make check      clang-format and cppcheck
+#   make check      clang-format, cppcheck and the code-shape limits (scripts/shape.py)
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (10) each (tests/fuzz/run.sh)
 #   make demo       start the server, run `latlab-client compare` on the lecture's batch, stop
 #   make bench      benchmarks against nginx, wrk and httpbin (bench/)
 #   make docker-test  build the images and run docker-compose.yml on a private Docker engine
@@ -59,14 +61,20 @@ SERVER_LIB_OBJ := $(filter-out %/main.o,$(SERVER_OBJ))
 CLIENT_LIB_OBJ := $(filter-out %/main.o,$(CLIENT_OBJ))
 
 .SECONDARY:
-.PHONY: all programs deps test-deps test unit asan check demo bench install clean
+.PHONY: all programs deps build-deps test-deps test unit asan check fuzz demo bench install clean
 
-all: deps
+# A plain `make` installs nothing: it says which packages are missing and how to get them.
+all: build-deps
 	$(Q)$(MAKE) --no-print-directory programs
 
-programs: $(BUILD)/latlab-server $(BUILD)/latlab-client
+programs: $(BUILD)/latlab-server $(BUILD)/latlab-client $(BUILD)/bench/server-held-client
+
+build-deps:
+	$(Q)sh scripts/deps.sh --build --check || \
+	    { echo "make: install them with 'make deps' (or: sudo sh scripts/deps.sh --build)" >&2; exit 1; }
 
 # Installing what is missing: scripts/deps.sh does nothing (and runs no apt-get) when all is there.
+# make test, asan, check and demo install what they need, as README promises for a new machine.
 deps:
 	$(Q)sh scripts/deps.sh --build
 test-deps:
@@ -98,6 +106,12 @@ $(BUILD)/latlab-client: $(BUILD)/obj/client/main.o $(BUILD)/libclient.a $(BUILD)
 	$(call qecho,LINK,$@)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
+# the benchmarks' raw epoll client, built with the project's warnings like everything else
+$(BUILD)/bench/%: bench/%.c
+	$(call qecho,CC,$<)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) $(CFLAGS) $(LDSAN) $(LDFLAGS) -pthread -o $@ $<
+
 # A unit test links only what it tests: test_server_* the server library, test_client_* the
 # client library, every other test common/ alone.
 TEST_LIBS = $(if $(filter test_server_%,$*),$(BUILD)/libserver.a,$(if $(filter test_client_%,$*),$(BUILD)/libclient.a))
@@ -119,12 +133,20 @@ asan: test-deps
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    LATLAB_SANITIZED=1 sh tests/run.sh build/asan
 
-FORMAT_SRC = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.[ch])
+FORMAT_SRC = $(wildcard common/*.[ch] server/*.[ch] client/*.[ch] tests/unit/*.[ch] \
+                        tests/fuzz/*.[ch] bench/*.c)
 check: test-deps
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRC)
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	    --inline-suppr --suppress=missingIncludeSystem -Icommon common server client
-	@echo "check: clang-format and cppcheck clean"
+	    --inline-suppr --suppress=missingIncludeSystem -Icommon common server client bench
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
+	    --inline-suppr --suppress=missingIncludeSystem -Icommon -Iserver -Iclient tests/fuzz
+	$(Q)/usr/bin/python3 scripts/shape.py
+	@echo "check: clang-format, cppcheck and code shape clean"
+
+FUZZ_SECONDS ?= 10
+fuzz: test-deps
+	$(Q)sh tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 demo: test-deps
 	$(Q)$(MAKE) --no-print-directory programs

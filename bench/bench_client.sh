@@ -143,9 +143,8 @@ if [ -s "$tmp/port" ]; then
 	fi
 	# the floor: a raw epoll client whose connections are opened before timing starts
 	# (bench/server-held-client.c, the server benchmark's helper); ours connects in the wall
-	if [ -f "$here/server-held-client.c" ] && command -v cc >/dev/null 2>&1 &&
-		cc -std=c11 -D_GNU_SOURCE -O2 -pthread -o "$tmp/held" "$here/server-held-client.c" 2>/dev/null; then
-		held=$("$tmp/held" 127.0.0.1 "$(cat "$tmp/port")" "/naver?latency=1s&size=2KiB" 10000 10 2>/dev/null |
+	if [ -x "$build/bench/server-held-client" ]; then
+		held=$("$build/bench/server-held-client" 127.0.0.1 "$(cat "$tmp/port")" "/naver?latency=1s&size=2KiB" 10000 10 2>/dev/null |
 			sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p')
 		printf 'raw epoll client, pre-connected  wall %ss (the floor: connects not timed)\n' "${held:-?}"
 	fi

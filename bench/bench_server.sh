@@ -22,12 +22,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 server="$build/latlab-server"
+held_client="$build/bench/server-held-client" # built by make (bench/server-held-client.c)
 duration=${LATLAB_BENCH_SECONDS:-5}
 held_n=${LATLAB_BENCH_HELD:-10000}
 rounds=${LATLAB_BENCH_ROUNDS:-3}
 
 [ -x "$server" ] || { echo "bench_server: $server not built (run make)" >&2; exit 2; }
-for tool in wrk nginx curl cc python3; do
+[ -x "$held_client" ] || { echo "bench_server: $held_client not built (run make)" >&2; exit 2; }
+for tool in wrk nginx curl python3; do
 	command -v "$tool" >/dev/null 2>&1 || { echo "bench_server: $tool is missing" >&2; exit 2; }
 done
 
@@ -142,7 +144,6 @@ printf '   best:    latlab-server %10.0f req/s   nginx %10.0f req/s   ratio %.2f
 	"$best_l" "$best_n" "$(python3 -c "print($best_l / $best_n if $best_n else 0)")"
 
 echo "== held concurrency: $held_n requests in flight at once, 1 s latency"
-cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -pthread -o "$tmp/held" "$here/server-held-client.c"
 cat >"$tmp/held.ini" <<INI
 [held]
 latency = 1s
@@ -153,7 +154,7 @@ best_p99=999999
 for round in 1 2; do
 	start_latlab "$tmp/held.ini"
 	wait_http "http://127.0.0.1:$latlab_port/__latlab/health"
-	line=$("$tmp/held" 127.0.0.1 "$latlab_port" /held "$held_n" 10 || true)
+	line=$("$held_client" 127.0.0.1 "$latlab_port" /held "$held_n" 10 || true)
 	rss_kib=$(awk '/^VmHWM:/ { print $2 }' "/proc/$latlab_pid/status")
 	late=$(curl -s "http://127.0.0.1:$latlab_port/__latlab/stats" |
 		python3 -c 'import json, sys; l = json.load(sys.stdin)["late_us"]; print("server_late_ms_p50=%.2f server_late_ms_p99=%.2f" % (l["p50"] / 1e3, l["p99"] / 1e3))')
@@ -189,7 +190,7 @@ if /usr/bin/python3 -c 'import httpbin' 2>/dev/null && [ -x /usr/bin/gunicorn ];
 	hb_pid=$!
 	pids="$pids $hb_pid"
 	wait_http "http://127.0.0.1:$hb_port/get"
-	line=$("$tmp/held" 127.0.0.1 "$hb_port" /delay/1 "$held_n" 10 1000000 || true)
+	line=$("$held_client" 127.0.0.1 "$hb_port" /delay/1 "$held_n" 10 1000000 || true)
 	hb_rss=0
 	for p in $hb_pid $(pgrep -P "$hb_pid" || true); do
 		r=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)

@@ -12,8 +12,8 @@
  * A request's error is (answer complete - its own send) - injected delay, where the injected
  * delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none
  * (httpbin). Prints one line: n, ok, failed, send phase, wall (t0 to last answer), last send
- * to last answer, and the error's min/p50/p99/max in ms. Built by bench/bench_server.sh with cc
- * -pthread; not part of the test build. Loopback only. */
+ * to last answer, and the error's min/p50/p99/max in ms. Built by make (build/bench/) with the
+ * project's warnings; run by bench/bench_server.sh and bench/bench_client.sh. Loopback only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -166,72 +166,86 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+struct opts {
+	const char *host, *path;
+	int port, n;
+	double deadline_s;
+	int64_t assume;
+};
+
+static int parse_args(int argc, char **argv, struct opts *o, struct sockaddr_in *sa)
 {
 	if (argc < 6) {
 		fprintf(stderr, "usage: %s HOST PORT PATH N DEADLINE_S [ASSUME_DELAY_US]\n",
 		        argv[0]);
-		return 2;
+		return -1;
 	}
-	const char *host = argv[1], *path = argv[3];
-	int port = atoi(argv[2]), n = atoi(argv[4]);
-	double deadline_s = atof(argv[5]);
-	int64_t assume = argc > 6 ? atoll(argv[6]) : -1;
-	if (n <= 0 || n > 60000 || port <= 0 || port > 65535 || deadline_s <= 0) {
+	*o = (struct opts){argv[1],       argv[3],       atoi(argv[2]),
+	                   atoi(argv[4]), atof(argv[5]), argc > 6 ? atoll(argv[6]) : -1};
+	if (o->n <= 0 || o->n > 60000 || o->port <= 0 || o->port > 65535 || o->deadline_s <= 0) {
 		fprintf(stderr, "server-held-client: bad arguments\n");
-		return 2;
+		return -1;
 	}
-
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		if (rl.rlim_cur < (rlim_t)n + 16) {
-			fprintf(stderr, "server-held-client: open files limit %llu < %d\n",
-			        (unsigned long long)rl.rlim_cur, n + 16);
-			return 2;
-		}
-	}
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+	*sa = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)o->port)};
+	if (inet_pton(AF_INET, o->host, &sa->sin_addr) != 1) {
 		fprintf(stderr, "server-held-client: HOST must be a numeric IPv4 address\n");
-		return 2;
+		return -1;
 	}
-	struct conn *cs = calloc((size_t)n, sizeof(*cs));
-	struct epoll_event *evs = calloc(1024, sizeof(*evs));
-	int ep = epoll_create1(0);
-	if (!cs || !evs || ep < 0)
-		return 1;
-	char req[512];
-	int reqlen = snprintf(req, sizeof(req),
-	                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: latlab-held\r\n\r\n",
-	                      path, host, port);
+	return 0;
+}
 
-	/* phase 1: connect everything, at most 512 connects pending */
+/* raises the open-files limit to its hard limit; -1 when n connections still do not fit */
+static int raise_nofile(int n)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < (rlim_t)n + 16) {
+		fprintf(stderr, "server-held-client: open files limit %llu < %d\n",
+		        (unsigned long long)rl.rlim_cur, n + 16);
+		return -1;
+	}
+	return 0;
+}
+
+/* starts a non-blocking connect for cs[i] and watches it on ep; 0, or 1 when it failed at
+ * once, or -1 when no socket could be made */
+static int connect_start(struct conn *cs, int i, int ep, const struct sockaddr_in *sa)
+{
+	struct conn *c = &cs[i];
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c->fd < 0) {
+		perror("socket");
+		return -1;
+	}
+	int one = 1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (const struct sockaddr *)sa, sizeof(*sa)) != 0 && errno != EINPROGRESS) {
+		c->state = C_FAILED;
+		return 1;
+	}
+	c->state = C_CONNECTING;
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)i};
+	epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+	return 0;
+}
+
+/* phase 1: connects all n, at most 512 connects pending, within 30 s (untimed).
+ * Returns how many failed, or -1 when no socket could be made. */
+static int connect_all(struct conn *cs, int n, int ep, const struct sockaddr_in *sa)
+{
+	struct epoll_event evs[1024];
 	int next = 0, pending = 0, connected = 0, failed = 0;
 	uint64_t connect_end = now_us() + 30 * 1000000ULL;
 	while ((connected + failed < n) && now_us() < connect_end) {
-		while (next < n && pending < 512) {
-			struct conn *c = &cs[next];
-			c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-			if (c->fd < 0) {
-				perror("socket");
-				return 1;
-			}
-			int one = 1;
-			setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
-			    errno != EINPROGRESS) {
-				c->state = C_FAILED;
-				failed++;
-				next++;
-				continue;
-			}
-			c->state = C_CONNECTING;
-			struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)next};
-			epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
-			pending++;
-			next++;
+		for (; next < n && pending < 512; next++) {
+			int rc = connect_start(cs, next, ep, sa);
+			if (rc < 0)
+				return -1;
+			failed += rc;
+			pending += rc == 0;
 		}
 		int k = epoll_wait(ep, evs, 1024, 100);
 		for (int i = 0; i < k; i++) {
@@ -252,8 +266,19 @@ int main(int argc, char **argv)
 			epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 		}
 	}
+	return failed;
+}
 
-	/* phases 2 and 3 on THREADS threads, each with its own share and epoll */
+struct totals {
+	uint64_t t0, sent_end, last;
+	int done, failed;
+};
+
+/* phases 2 and 3 on HELD_THREADS threads, each with its own share of cs and its own epoll */
+static struct totals run_workers(struct conn *cs, int ep, const struct opts *o, const char *req,
+                                 int reqlen)
+{
+	int n = o->n;
 	int nthreads = getenv("HELD_THREADS") ? atoi(getenv("HELD_THREADS")) : 1;
 	if (nthreads < 1 || nthreads > 16)
 		nthreads = 1;
@@ -269,8 +294,8 @@ int main(int argc, char **argv)
 		                     epoll_create1(0),
 		                     req,
 		                     reqlen,
-		                     assume,
-		                     deadline_s,
+		                     o->assume,
+		                     o->deadline_s,
 		                     &start,
 		                     0,
 		                     0,
@@ -287,41 +312,70 @@ int main(int argc, char **argv)
 		pthread_create(&tids[t], NULL, worker_main, w);
 	}
 	pthread_barrier_wait(&start);
-	uint64_t t0 = UINT64_MAX, sent_end = 0, last = 0;
-	int done = 0;
+	struct totals tot = {UINT64_MAX, 0, 0, 0, 0};
 	for (int t = 0; t < nthreads; t++) {
 		pthread_join(tids[t], NULL);
-		t0 = ws[t].t0 < t0 ? ws[t].t0 : t0;
-		sent_end = ws[t].sent_end > sent_end ? ws[t].sent_end : sent_end;
-		last = ws[t].last > last ? ws[t].last : last;
-		done += ws[t].done;
-		failed += ws[t].failed;
+		tot.t0 = ws[t].t0 < tot.t0 ? ws[t].t0 : tot.t0;
+		tot.sent_end = ws[t].sent_end > tot.sent_end ? ws[t].sent_end : tot.sent_end;
+		tot.last = ws[t].last > tot.last ? ws[t].last : tot.last;
+		tot.done += ws[t].done;
+		tot.failed += ws[t].failed;
 		close(ws[t].ep);
 	}
 	pthread_barrier_destroy(&start);
+	return tot;
+}
 
+/* prints the one result line; -1 when out of memory */
+static int report(const struct conn *cs, int n, const struct totals *tot)
+{
 	int64_t *err = calloc((size_t)n, sizeof(*err));
+	if (!err)
+		return -1;
 	int m = 0;
 	for (int i = 0; i < n; i++)
 		if (cs[i].state == C_DONE)
 			err[m++] = (int64_t)(cs[i].done_us - cs[i].sent_us) - cs[i].injected_us;
 	qsort(err, (size_t)m, sizeof(*err), cmp_i64);
-	int unanswered = n - done - failed;
+	int unanswered = n - tot->done - tot->failed;
 	printf("n=%d ok=%d failed=%d unanswered=%d send_ms=%.1f wall_s=%.3f "
 	       "last_send_to_last_answer_s=%.3f",
-	       n, done, failed, unanswered, (double)(sent_end - t0) / 1e3,
-	       (double)(last - t0) / 1e6, last > sent_end ? (double)(last - sent_end) / 1e6 : 0.0);
+	       n, tot->done, tot->failed, unanswered, (double)(tot->sent_end - tot->t0) / 1e3,
+	       (double)(tot->last - tot->t0) / 1e6,
+	       tot->last > tot->sent_end ? (double)(tot->last - tot->sent_end) / 1e6 : 0.0);
 	if (m)
 		printf(" err_ms_min=%.2f err_ms_p50=%.2f err_ms_p99=%.2f err_ms_max=%.2f",
 		       (double)err[0] / 1e3, (double)err[m / 2] / 1e3,
 		       (double)err[(size_t)((m - 1) * 0.99)] / 1e3, (double)err[m - 1] / 1e3);
 	printf("\n");
-	for (int i = 0; i < n; i++)
+	free(err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct sockaddr_in sa;
+	if (parse_args(argc, argv, &o, &sa) != 0 || raise_nofile(o.n) != 0)
+		return 2;
+	struct conn *cs = calloc((size_t)o.n, sizeof(*cs));
+	int ep = epoll_create1(0);
+	if (!cs || ep < 0)
+		return 1;
+	char req[512];
+	int reqlen = snprintf(req, sizeof(req),
+	                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: latlab-held\r\n\r\n",
+	                      o.path, o.host, o.port);
+	int failed = connect_all(cs, o.n, ep, &sa);
+	if (failed < 0)
+		return 1;
+	struct totals tot = run_workers(cs, ep, &o, req, reqlen);
+	tot.failed += failed;
+	int rc = report(cs, o.n, &tot) == 0 && tot.done == o.n ? 0 : 1;
+	for (int i = 0; i < o.n; i++)
 		if (cs[i].fd > 0)
 			close(cs[i].fd);
-	free(err);
 	free(cs);
-	free(evs);
 	close(ep);
-	return done == n ? 0 : 1;
+	return rc;
 }

@@ -51,6 +51,9 @@ if [ "$want_test" = 1 ]; then
 	have_cmd rsvg-convert || need_pkg librsvg2-bin
 	have_cmd docker-compose || need_pkg docker-compose
 	have_cmd clang-format || need_pkg clang-format
+	# make fuzz: clang with libFuzzer's runtime
+	have_cmd clang || need_pkg clang
+	dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need_pkg libclang-rt-14-dev
 	have_cmd cppcheck || need_pkg cppcheck
 	have_cmd groff || need_pkg groff-base
 fi
