@@ -1,8 +1,9 @@
-/* delay.c -- the timer heap and the one timer thread that fires due items in batches.
+/* delay.c -- the one timer thread that fires due items in batches, over common/heap.
  * It knows nothing about HTTP: the server's fire callback does the resuming. */
 #include "delay.h"
 
 #include "clock.h"
+#include "heap.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,77 +11,13 @@
 #include <stdlib.h>
 #include <time.h>
 
-static bool entry_before(const struct srv_heap_entry *a, const struct srv_heap_entry *b)
-{
-	if (a->deadline_us != b->deadline_us)
-		return a->deadline_us < b->deadline_us;
-	return a->order < b->order;
-}
-
-int srv_heap_push(struct srv_heap *h, uint64_t deadline_us, void *item)
-{
-	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 256;
-		struct srv_heap_entry *v = realloc(h->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		h->v = v;
-		h->cap = cap;
-	}
-	struct srv_heap_entry e = {deadline_us, h->next_order++, item};
-	size_t i = h->n++;
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-		if (!entry_before(&e, &h->v[parent]))
-			break;
-		h->v[i] = h->v[parent];
-		i = parent;
-	}
-	h->v[i] = e;
-	return 0;
-}
-
-const struct srv_heap_entry *srv_heap_peek(const struct srv_heap *h)
-{
-	return h->n ? &h->v[0] : NULL;
-}
-
-int srv_heap_pop(struct srv_heap *h, struct srv_heap_entry *out)
-{
-	if (h->n == 0)
-		return -ENOENT;
-	*out = h->v[0];
-	struct srv_heap_entry last = h->v[--h->n];
-	size_t i = 0;
-	for (;;) {
-		size_t child = 2 * i + 1;
-		if (child >= h->n)
-			break;
-		if (child + 1 < h->n && entry_before(&h->v[child + 1], &h->v[child]))
-			child++;
-		if (!entry_before(&h->v[child], &last))
-			break;
-		h->v[i] = h->v[child];
-		i = child;
-	}
-	if (h->n)
-		h->v[i] = last;
-	return 0;
-}
-
-void srv_heap_free(struct srv_heap *h)
-{
-	free(h->v);
-	h->v = NULL;
-	h->n = h->cap = 0;
-}
-
 struct srv_timer {
 	pthread_mutex_t lock;
 	pthread_cond_t wake; /* on CLOCK_MONOTONIC */
 	pthread_t thread;
-	struct srv_heap heap;
-	bool flushed; /* adds fire at once */
+	struct heap heap;  /* key: deadline in us, tie: arrival order */
+	uint64_t arrivals; /* the tie of the next add: FIFO among equal deadlines */
+	bool flushed;      /* adds fire at once */
 	bool stop;
 	srv_timer_fire_fn fire;
 	void *arg;
@@ -98,10 +35,10 @@ static struct timespec timespec_of_us(uint64_t us)
 static size_t collect_due(struct srv_timer *t, uint64_t now)
 {
 	size_t n = 0;
-	const struct srv_heap_entry *top;
-	struct srv_heap_entry e;
+	const struct heap_entry *top;
+	struct heap_entry e;
 
-	while ((top = srv_heap_peek(&t->heap)) && (t->flushed || top->deadline_us <= now)) {
+	while ((top = heap_peek(&t->heap)) && (t->flushed || top->key <= now)) {
 		if (n == t->batch_cap) {
 			size_t cap = t->batch_cap ? t->batch_cap * 2 : 256;
 			void **b = realloc(t->batch, cap * sizeof(*b));
@@ -110,7 +47,7 @@ static size_t collect_due(struct srv_timer *t, uint64_t now)
 			t->batch = b;
 			t->batch_cap = cap;
 		}
-		srv_heap_pop(&t->heap, &e);
+		heap_pop(&t->heap, &e);
 		t->batch[n++] = e.item;
 	}
 	return n;
@@ -128,13 +65,13 @@ static void *timer_main(void *p)
 
 	pthread_mutex_lock(&t->lock);
 	while (!t->stop) {
-		const struct srv_heap_entry *top = srv_heap_peek(&t->heap);
+		const struct heap_entry *top = heap_peek(&t->heap);
 		if (!top) {
 			pthread_cond_wait(&t->wake, &t->lock);
 			continue;
 		}
 		uint64_t now = clock_now_us();
-		uint64_t wake = top->deadline_us;
+		uint64_t wake = top->key;
 		if (t->heap.n >= TICK_MIN_ITEMS)
 			wake = (wake + TICK_US - 1) / TICK_US * TICK_US;
 		if (!t->flushed && wake > now) {
@@ -193,9 +130,9 @@ int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item)
 		t->fire(t->arg, item);
 		return 0;
 	}
-	const struct srv_heap_entry *top = srv_heap_peek(&t->heap);
-	bool earliest = !top || deadline_us < top->deadline_us;
-	int rc = srv_heap_push(&t->heap, deadline_us, item);
+	const struct heap_entry *top = heap_peek(&t->heap);
+	bool earliest = !top || deadline_us < top->key;
+	int rc = heap_push(&t->heap, (struct heap_entry){deadline_us, t->arrivals++, item});
 	if (rc == 0 && earliest)
 		pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
@@ -204,14 +141,14 @@ int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item)
 
 size_t srv_timer_flush(struct srv_timer *t)
 {
-	struct srv_heap_entry e;
+	struct heap_entry e;
 	size_t n = 0;
 
 	pthread_mutex_lock(&t->lock);
 	t->flushed = true;
 	for (;;) {
 		/* fire outside the lock, one at a time, so a callback may call srv_timer_add */
-		if (srv_heap_pop(&t->heap, &e) != 0)
+		if (heap_pop(&t->heap, &e) != 0)
 			break;
 		pthread_mutex_unlock(&t->lock);
 		t->fire(t->arg, e.item);
@@ -219,14 +156,6 @@ size_t srv_timer_flush(struct srv_timer *t)
 		pthread_mutex_lock(&t->lock);
 	}
 	pthread_cond_signal(&t->wake);
-	pthread_mutex_unlock(&t->lock);
-	return n;
-}
-
-size_t srv_timer_pending(struct srv_timer *t)
-{
-	pthread_mutex_lock(&t->lock);
-	size_t n = t->heap.n;
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }
@@ -241,7 +170,7 @@ void srv_timer_stop(struct srv_timer *t)
 	pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
 	pthread_join(t->thread, NULL);
-	srv_heap_free(&t->heap);
+	heap_free(&t->heap);
 	free(t->batch);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);

@@ -12,31 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A binary min-heap of (deadline, item), FIFO among equal deadlines. Plain data: the
- * caller serialises access. Zero-initialise before use; srv_heap_free releases it. */
-struct srv_heap_entry {
-	uint64_t deadline_us;
-	uint64_t order;
-	void *item;
-};
-
-struct srv_heap {
-	struct srv_heap_entry *v;
-	size_t n, cap;
-	uint64_t next_order;
-};
-
-/* Adds an entry; 0, or -ENOMEM (the heap is unchanged). */
-int srv_heap_push(struct srv_heap *h, uint64_t deadline_us, void *item);
-
-/* The earliest entry, or NULL when empty; valid until the next push or pop. */
-const struct srv_heap_entry *srv_heap_peek(const struct srv_heap *h);
-
-/* Removes the earliest entry into *out; 0, or -ENOENT when empty. */
-int srv_heap_pop(struct srv_heap *h, struct srv_heap_entry *out);
-
-void srv_heap_free(struct srv_heap *h);
-
 /* Called on the timer thread (or, after srv_timer_flush, on the adding thread) once per
  * item, never twice, never before its deadline unless flushed. */
 typedef void (*srv_timer_fire_fn)(void *arg, void *item);
@@ -53,9 +28,6 @@ int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item);
 /* Fires every pending item now, whatever its deadline, and makes later adds fire at once.
  * Returns how many pending items were fired. */
 size_t srv_timer_flush(struct srv_timer *t);
-
-/* Items waiting for their deadline right now. */
-size_t srv_timer_pending(struct srv_timer *t);
 
 /* Flushes, joins the thread and frees the timer. NULL is a no-op. */
 void srv_timer_stop(struct srv_timer *t);
