@@ -16,11 +16,6 @@
 
 static const char *const fault_names[] = {"none", "reset", "empty", "timeout", "garbage"};
 
-const char *srv_fault_name(enum srv_fault f)
-{
-	return (unsigned)f < 5 ? fault_names[f] : "?";
-}
-
 static int param_fail(struct srv_param_error *e, const char *param, const char *accepted,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -58,7 +58,4 @@ int srv_query_seq_header(struct srv_overrides *o, const char *value, struct srv_
 uint64_t srv_delay_of(const struct srv_site *site, const struct srv_overrides *o, uint64_t seed,
                       uint64_t seq, double time_scale, uint64_t max_delay_us);
 
-/* The name of a fault ("reset", ...), "none" for SRV_FAULT_NONE. */
-const char *srv_fault_name(enum srv_fault f);
-
 #endif
