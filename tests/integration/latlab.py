@@ -11,6 +11,7 @@ TAP line ("ok N - name" / "not ok N - name" with '# ' diagnostics), which tests/
             check_eq(status, 200)
     run()
 """
+import atexit
 import http.client
 import json
 import os
@@ -77,6 +78,24 @@ def run():
         else:
             print("ok %d - %s # %.2fs" % (i, fn.__name__, time.monotonic() - t0), flush=True)
     sys.exit(1 if failed else 0)
+
+
+_config_dir = None
+
+
+def config_file(text, directory=None):
+    """Writes text as a sites.ini and returns its path: in directory when given (e.g. a
+    Server's tmp.name), else in one temporary folder removed when the test program exits."""
+    global _config_dir
+    if directory is None:
+        if _config_dir is None:
+            _config_dir = tempfile.TemporaryDirectory(prefix="latlab-config-")
+            atexit.register(_config_dir.cleanup)
+        directory = _config_dir.name
+    fd, path = tempfile.mkstemp(suffix=".ini", dir=directory)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
 
 
 def free_port():

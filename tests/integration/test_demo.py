@@ -11,7 +11,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 
-from latlab import BUILD, CLIENT_BIN, ROOT, SERVER_BIN, SLACK, check, check_eq, run, test
+from latlab import CLIENT_BIN, ROOT, SERVER_BIN, SLACK, check, check_eq, run, test
 
 DEMO = os.path.join(ROOT, "scripts", "demo.sh")
 MODES = ("sequential", "threads", "processes", "async")

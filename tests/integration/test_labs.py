@@ -6,7 +6,6 @@ the server injected (each lab prints their total), never from the machine's spee
 import os
 import re
 import subprocess
-import sys
 
 from latlab import ROOT, SLACK, Server, check, check_eq, client, free_port, run, test
 

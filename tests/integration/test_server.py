@@ -1,9 +1,8 @@
 """test_server.py -- latlab-server routing, headers, overrides, errors and service endpoints."""
-import json
 import socket
 import urllib.parse
 
-from latlab import (CheckedServer, Server, check, check_between, check_eq, http_get, http_json, run, test)
+from latlab import (CheckedServer, check, check_eq, http_get, http_json, run, test)
 
 
 

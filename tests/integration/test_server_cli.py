@@ -4,8 +4,8 @@ import socket
 import subprocess
 import tempfile
 
-from latlab import (CheckedServer, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, http_get, http_json, run,
-                    test)
+from latlab import (CheckedServer, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, config_file, http_get,
+                    http_json, run, test)
 
 
 
@@ -15,13 +15,6 @@ def server_exit(*args, timeout=10):
     p = subprocess.run([SERVER_BIN] + list(args), capture_output=True, text=True,
                        timeout=timeout * SLACK)
     return p.returncode, p.stdout, p.stderr
-
-
-def config_file(text):
-    f = tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False)
-    f.write(text)
-    f.close()
-    return f.name
 
 
 @test

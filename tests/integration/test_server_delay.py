@@ -1,20 +1,13 @@
 """test_server_delay.py -- latlab-server delays: accurate, non-blocking, seeded, scaled, drained."""
-import os
 import signal
 import socket
 import threading
 import time
 
-from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, http_get, http_json, run, test)
+from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, config_file, http_get, http_json,
+                    run, test)
 
 
-
-
-def write_config(server, text):
-    path = os.path.join(server.tmp.name, "sites.ini")
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def timed_get(url, **kw):
@@ -59,7 +52,7 @@ def parallel(fn, n):
 @test
 def a_200ms_site_answers_in_200ms_plus_slack():
     srv = Server("--config", "/dev/null")
-    path = write_config(srv, "[slow]\nlatency = 200ms\nsize = 1KiB\n")
+    path = config_file(directory=srv.tmp.name, text="[slow]\nlatency = 200ms\nsize = 1KiB\n")
     srv.args = ["--config", path]
     with srv as s:
         http_get(s.url + "/__latlab/health")  # warm up

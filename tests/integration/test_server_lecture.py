@@ -4,7 +4,7 @@ import os
 import subprocess
 import tempfile
 
-from latlab import CheckedServer, SLACK, Server, check, check_between, check_eq, http_json, run, test
+from latlab import CheckedServer, SLACK, check, check_between, check_eq, http_json, run, test
 
 
 
