@@ -383,7 +383,7 @@ static enum MHD_Result respond(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
-	atomic_fetch_add_explicit((atomic_uint_fast64_t *)&site->requests, 1, memory_order_relaxed);
+	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
 	access_log(srv, conn, method, url, status, size, site->name, seq, delay_us);
 	return queue(srv, conn, resp, status);
 }
@@ -442,8 +442,7 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	}
 	uint64_t seq = (o.has & SRV_HAS_SEQ)
 	                       ? o.seq
-	                       : atomic_fetch_add_explicit((atomic_uint_fast64_t *)&site->next_seq,
-	                                                   1, memory_order_relaxed);
+	                       : srv_stats_next_seq(&srv->stats, srv_sites_index(srv->sites, site));
 	uint64_t delay = srv_delay_of(site, &o, cfg->seed, seq, cfg->time_scale, cfg->max_delay_us);
 	uint64_t wait = o.fault == SRV_FAULT_TIMEOUT ? cfg->max_delay_us : delay;
 

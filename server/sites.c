@@ -62,8 +62,6 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name)
 	site->size = 2048;
 	site->status = 200;
 	snprintf(site->content_type, sizeof(site->content_type), "text/html; charset=utf-8");
-	atomic_init(&site->next_seq, 0);
-	atomic_init(&site->requests, 0);
 	return site;
 }
 
@@ -187,6 +185,11 @@ const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *
 				return &s->site[i];
 		}
 	return NULL;
+}
+
+size_t srv_sites_index(const struct srv_sites *s, const struct srv_site *site)
+{
+	return (size_t)(site - s->site);
 }
 
 const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *path)

@@ -1,14 +1,13 @@
 /* sites.h -- the stand-in sites: names, hosts, path prefixes, latency models, bodies.
  *
  * A site table is built once at startup (built-ins, then the config file's overrides),
- * finished with srv_sites_finish (which generates every body), and is read-only afterwards
- * except for the per-site atomic counters. */
+ * finished with srv_sites_finish (which generates every body), and is read-only afterwards:
+ * the per-site counters live in stats.h. */
 #ifndef LATLAB_SERVER_SITES_H
 #define LATLAB_SERVER_SITES_H
 
 #include "latency.h"
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,11 +32,9 @@ struct srv_site {
 	uint64_t size;      /* body bytes */
 	unsigned status;
 	char content_type[SRV_CTYPE_MAX];
-	uint64_t stream;               /* rng_stream_of(name), set by srv_sites_finish */
-	char *body;                    /* size bytes of deterministic filler, owned */
-	size_t body_len;               /* == size */
-	atomic_uint_fast64_t next_seq; /* k for requests that bring no seq */
-	atomic_uint_fast64_t requests; /* answered requests */
+	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
+	char *body;      /* size bytes of deterministic filler, owned */
+	size_t body_len; /* == size */
 };
 
 struct srv_sites {
@@ -68,6 +65,9 @@ void srv_sites_free(struct srv_sites *s);
 
 /* The site whose host list holds host (case-insensitive; a ":port" suffix is ignored). */
 const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *host);
+
+/* The index of site, an entry of s, in s->site. */
+size_t srv_sites_index(const struct srv_sites *s, const struct srv_site *site);
 
 /* The site whose path prefix matches path ("/naver" or "/naver/..."), or NULL. */
 const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *path);

@@ -24,6 +24,10 @@ int srv_stats_init(struct srv_stats *st)
 		atomic_init(&st->by_class[i], 0);
 	atomic_init(&st->faults, 0);
 	atomic_init(&st->delay_us_sum, 0);
+	for (size_t i = 0; i < SRV_SITES_MAX; i++) {
+		atomic_init(&st->site[i].next_seq, 0);
+		atomic_init(&st->site[i].requests, 0);
+	}
 	st->started_us = clock_now_us();
 	st->late = hist_new();
 	if (!st->late)
@@ -84,6 +88,16 @@ void srv_stats_end(struct srv_stats *st)
 	atomic_fetch_sub_explicit(&st->in_flight, 1, memory_order_relaxed);
 }
 
+uint64_t srv_stats_next_seq(struct srv_stats *st, size_t i)
+{
+	return atomic_fetch_add_explicit(&st->site[i].next_seq, 1, memory_order_relaxed);
+}
+
+void srv_stats_answered(struct srv_stats *st, size_t i)
+{
+	atomic_fetch_add_explicit(&st->site[i].requests, 1, memory_order_relaxed);
+}
+
 void srv_stats_status(struct srv_stats *st, unsigned status)
 {
 	unsigned c = status / 100;
@@ -99,7 +113,7 @@ char *srv_stats_json(struct srv_stats *st, const struct srv_sites *sites)
 		goto out;
 	for (size_t i = 0; i < sites->n; i++)
 		json_object_set_new(per_site, sites->site[i].name,
-		                    json_integer((json_int_t)LOAD(sites->site[i].requests)));
+		                    json_integer((json_int_t)LOAD(st->site[i].requests)));
 	for (int c = 1; c < 6; c++) {
 		char key[16];
 		snprintf(key, sizeof(key), "%dxx", c);
@@ -142,7 +156,7 @@ char *srv_stats_metrics(struct srv_stats *st, const struct srv_sites *sites)
 	           "# TYPE latlab_requests_total counter\n");
 	for (size_t i = 0; i < sites->n; i++)
 		fprintf(f, "latlab_requests_total{site=\"%s\"} %llu\n", sites->site[i].name,
-		        (unsigned long long)LOAD(sites->site[i].requests));
+		        (unsigned long long)LOAD(st->site[i].requests));
 	fprintf(f, "# HELP latlab_responses_total Responses by status class.\n"
 	           "# TYPE latlab_responses_total counter\n");
 	for (int c = 1; c < 6; c++)

@@ -15,6 +15,12 @@
 
 struct hist;
 
+/* one site's counters, by its index in the site table */
+struct srv_site_stats {
+	atomic_uint_fast64_t next_seq; /* k for the next request that brings no seq */
+	atomic_uint_fast64_t requests; /* answered requests */
+};
+
 struct srv_stats {
 	atomic_uint_fast64_t requests;      /* every request that reached the handler */
 	atomic_uint_fast64_t in_flight;     /* handler called, not yet completed */
@@ -24,7 +30,8 @@ struct srv_stats {
 	atomic_uint_fast64_t by_class[6];   /* responses by status class: [1]=1xx ... [5]=5xx */
 	atomic_uint_fast64_t faults;        /* fault= requests carried out */
 	atomic_uint_fast64_t delay_us_sum;  /* injected delay, summed over delayed requests */
-	uint64_t started_us;                /* clock_now_us at start */
+	struct srv_site_stats site[SRV_SITES_MAX];
+	uint64_t started_us; /* clock_now_us at start */
 	pthread_mutex_t late_lock;
 	struct hist *late; /* us from a delayed request's deadline to its answer */
 };
@@ -43,6 +50,12 @@ void srv_stats_begin(struct srv_stats *st);
 
 /* A request completed (libmicrohttpd's completion callback). */
 void srv_stats_end(struct srv_stats *st);
+
+/* The k of the next request to site index i that brings no seq (0, 1, 2, ... per site). */
+uint64_t srv_stats_next_seq(struct srv_stats *st, size_t i);
+
+/* A response from site index i was queued. */
+void srv_stats_answered(struct srv_stats *st, size_t i);
 
 /* A response with this status was queued. */
 void srv_stats_status(struct srv_stats *st, unsigned status);

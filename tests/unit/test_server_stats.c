@@ -1,13 +1,9 @@
 /* test_server_stats.c -- the server's counters: in-flight high-water mark, status classes,
- * lateness percentiles, and their JSON and Prometheus renderings. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+ * per-site seq and answer counters, lateness percentiles, and their JSON and Prometheus renderings.
+ */
+#include "testutil.h"
+
 #include <jansson.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "../../server/sites.h"
 #include "../../server/stats.h"
@@ -28,6 +24,19 @@ static void counters_track_in_flight_and_its_high_water_mark(void **state)
 	srv_stats_destroy(&st);
 }
 
+static void seq_counters_are_per_site_from_zero(void **state)
+{
+	struct srv_stats st;
+	(void)state;
+	assert_int_equal(srv_stats_init(&st), 0);
+	assert_int_equal(srv_stats_next_seq(&st, 0), 0);
+	assert_int_equal(srv_stats_next_seq(&st, 0), 1);
+	assert_int_equal(srv_stats_next_seq(&st, 2), 0);
+	assert_int_equal(srv_stats_next_seq(&st, 0), 2);
+	assert_int_equal(srv_stats_next_seq(&st, SRV_SITES_MAX - 1), 0);
+	srv_stats_destroy(&st);
+}
+
 static void json_view_has_the_contract_keys(void **state)
 {
 	struct srv_stats st;
@@ -42,7 +51,8 @@ static void json_view_has_the_contract_keys(void **state)
 	srv_stats_status(&st, 200);
 	srv_stats_status(&st, 503);
 	srv_stats_status(&st, 404);
-	atomic_fetch_add(&sites.site[1].requests, 7);
+	for (int i = 0; i < 7; i++)
+		srv_stats_answered(&st, 1);
 	for (uint64_t us = 1; us <= 100; us++)
 		srv_stats_late(&st, us * 100);
 
@@ -86,6 +96,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(counters_track_in_flight_and_its_high_water_mark),
+	        cmocka_unit_test(seq_counters_are_per_site_from_zero),
 	        cmocka_unit_test(json_view_has_the_contract_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
