@@ -4,11 +4,11 @@
  * handle is reused for the next request. Shape: curl's docs/examples/hiperfifo.c. */
 #include "modes.h"
 
+#include "batch.h"
 #include "clock.h"
 #include "http.h"
 #include "stop.h"
 #include "trace.h"
-#include "work.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -34,9 +34,9 @@ struct async_loop {
 	size_t nxfers;
 	size_t fed;  /* xfers[0, fed) have been given their first request */
 	size_t next; /* next request index to start */
+	size_t end;  /* requests [next, end) are still to start: b->n, or next after Ctrl-C */
 	size_t done; /* requests recorded */
 	uint64_t t0;
-	uint64_t sink;  /* the CPU work's result, so it is not optimised away */
 	int events_set; /* timer, feed and stop_check are assigned */
 };
 
@@ -52,7 +52,7 @@ static void async_drain(struct async_loop *L);
 static void async_start(struct async_loop *L, size_t k)
 {
 	struct http_xfer *x = &L->xfers[k];
-	while (L->next < L->b->n) {
+	while (L->next < L->end) {
 		size_t i = L->next++;
 		if (http_xfer_prepare(x, L->b, i, 0, &L->out->results[i]) != 0) {
 			http_xfer_finish(x, CURLE_URL_MALFORMAT);
@@ -169,8 +169,7 @@ static void async_drain(struct async_loop *L)
 		struct http_xfer *x = NULL;
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 		http_xfer_finish(x, rc);
-		if (L->b->work.iters)
-			L->sink ^= work_burn(L->b->work.iters, x->body, x->body_len);
+		run_work(L->b, x);
 		size_t k = (size_t)(x - L->xfers);
 		L->busy[k] = 0;
 		L->done++;
@@ -178,12 +177,12 @@ static void async_drain(struct async_loop *L)
 		 * sweep), so with 10,000 in flight removing each finished handle costs O(n^2).
 		 * A handle with no next request stays parked in the multi (finished transfers
 		 * do nothing there); curl_multi_cleanup detaches it at the end. */
-		if (L->next < L->b->n) {
+		if (L->next < L->end) {
 			curl_multi_remove_handle(L->multi, easy);
 			async_start(L, k);
 		}
 	}
-	if (L->done >= L->b->n)
+	if (L->done >= L->end)
 		event_base_loopbreak(L->base);
 }
 
@@ -199,29 +198,25 @@ static void async_on_feed(evutil_socket_t fd, short what, void *arg)
 	struct async_loop *L = arg;
 	for (size_t n = 0; n < ASYNC_CHUNK && L->fed < L->nxfers; n++)
 		async_start(L, L->fed++);
-	if (L->fed < L->nxfers && L->next < L->b->n) {
+	if (L->fed < L->nxfers && L->next < L->end) {
 		struct timeval now = {0, 0};
 		evtimer_add(&L->feed, &now);
 	}
-	if (L->done >= L->b->n)
+	if (L->done >= L->end)
 		event_base_loopbreak(L->base);
 }
 
-/* Ctrl-C: start nothing new (recorded as interrupted); what is in flight finishes, as in
- * the other modes */
+/* Ctrl-C: start nothing new (run_mode records the rest as interrupted); what is in flight
+ * finishes, as in the other modes */
 static void async_on_stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	struct async_loop *L = arg;
-	if (!stop_requested() || L->next >= L->b->n)
+	if (!stop_requested() || L->end == L->next)
 		return;
-	uint64_t now = clock_now_us() - L->t0;
-	for (size_t i = L->next; i < L->b->n; i++)
-		http_record_error(&L->out->results[i], L->b, i, ERR_OTHER, STOP_MSG, now);
-	L->done += L->b->n - L->next;
-	L->next = L->b->n;
-	if (L->done >= L->b->n)
+	L->end = L->next;
+	if (L->done >= L->end)
 		event_base_loopbreak(L->base);
 }
 
@@ -287,41 +282,26 @@ static void async_teardown(struct async_loop *L)
 	free(L->xfers);
 }
 
-int mode_async(const struct batch *b, struct run *out)
+int mode_async(struct runner *rn)
 {
-	size_t c = b->concurrency ? b->concurrency : b->n;
-	if (c > b->n)
-		c = b->n;
-	if (c == 0)
-		c = 1;
 	struct async_loop L;
 	memset(&L, 0, sizeof(L));
-	L.b = b;
-	L.out = out;
-	struct cost_mark mark;
-	cost_begin(&mark);
-	L.t0 = clock_now_us();
-	int rc = async_setup(&L, c);
+	L.b = rn->b;
+	L.out = rn->out;
+	L.t0 = rn->t0;
+	L.end = rn->b->n;
+	int rc = async_setup(&L, rn->workers);
 	if (rc == 0) {
-		out->concurrency = (unsigned)c;
 		async_on_feed(-1, 0, &L);
-		if (L.done < b->n && event_base_dispatch(L.base) < 0)
+		if (L.done < L.end && event_base_dispatch(L.base) < 0)
 			rc = -EIO;
 		/* the loop only stops early on an internal failure: record what it left */
-		uint64_t now = clock_now_us() - L.t0;
 		const char *why = stop_requested() ? STOP_MSG : "event loop stopped";
 		for (size_t k = 0; k < L.nxfers; k++)
-			if (L.busy[k]) {
-				uint64_t start = L.xfers[k].res->start_us;
-				http_record_error(L.xfers[k].res, b, L.xfers[k].res->index,
-				                  ERR_OTHER, why, now);
-				L.xfers[k].res->start_us = start;
-			}
-		for (size_t i = L.next; i < b->n; i++)
-			http_record_error(&out->results[i], b, i, ERR_OTHER, why, now);
-		out->wall_us = clock_now_us() - L.t0;
+			if (L.busy[k])
+				run_cut_short(rn, L.xfers[k].res, why);
+		rn->not_run = why;
 	}
 	async_teardown(&L);
-	cost_end(&mark, out);
-	return rc;
+	return rc ? rc : (int)rn->workers;
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC, MODE_COMPARE };
+#include "modes.h" /* enum mode */
 
 /* Error classes, as counted in the summary and JSON "errors" object. */
 enum err_class {
@@ -56,7 +56,7 @@ struct batch {
 	int trace; /* print "PID process | TID url : URL" as each request starts */
 };
 
-/* The URL of request i. */
+/* The URL of request i (not owned). */
 static inline const char *batch_url(const struct batch *b, size_t i)
 {
 	return b->urls[i % b->nurls];
@@ -77,18 +77,16 @@ struct run {
 	uint64_t maxrss_kib;
 };
 
-/* Allocates a run of n zeroed records (delay_us = -1); NULL when out of memory. */
+/* Allocates a run of n zeroed records (index = i, delay_us = -1); NULL when out of memory.
+ * The caller frees it with run_free. */
 struct run *run_new(enum mode mode, size_t n);
+
+/* Frees r and its records; NULL is a no-op. */
 void run_free(struct run *r);
 
-/* The signature every mode shares: runs the batch, fills *out, returns 0, or a negative
- * errno when the run itself could not happen (per-request failures are recorded, not
- * returned). */
 /* The ideal wall time from the injected delays: their sum at concurrency 1, else the makespan
  * of the batch in order on `concurrency` workers (each request goes to the worker free
  * first). Returns 0, or -ENODATA when any request has no known delay (ideal unknown). */
 int run_ideal_us(const struct run *r, uint64_t *out);
-
-typedef int (*mode_fn)(const struct batch *b, struct run *out);
 
 #endif

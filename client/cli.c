@@ -13,15 +13,6 @@
 #include <strings.h>
 #include <sys/resource.h>
 
-static const char *const cli_mode_names[] = {"sequential", "threads", "processes", "async",
-                                             "compare"};
-
-const char *cli_mode_name(enum mode m)
-{
-	return (unsigned)m < sizeof(cli_mode_names) / sizeof(cli_mode_names[0]) ? cli_mode_names[m]
-	                                                                        : "?";
-}
-
 void cli_usage(FILE *f)
 {
 	fprintf(f,
@@ -114,16 +105,6 @@ static int cli_check_url(const char *url, char *err, size_t errlen)
 	return rc;
 }
 
-static int cli_mode_parse(const char *s, enum mode *m)
-{
-	for (unsigned i = 0; i < sizeof(cli_mode_names) / sizeof(cli_mode_names[0]); i++)
-		if (strcmp(s, cli_mode_names[i]) == 0) {
-			*m = (enum mode)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 /* sockets one process can hold in flight: the open-files limit less a margin for the rest */
 static unsigned cli_inflight_cap(void)
 {
@@ -145,66 +126,81 @@ static void cli_defaults(struct config *cfg)
 	cfg->inflight_cap = cli_inflight_cap();
 }
 
-int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+/* A numeric option: a whole number from 1 to max, or a duration when max is 0. */
+struct cli_number {
+	int opt;            /* getopt's letter */
+	const char *flag;   /* as named in messages */
+	const char *expect; /* what it takes */
+	uint64_t max;
+	uint64_t *out;
+};
+
+/* Parses arg for option t into *t->out. 0, or -EINVAL with a message that names the flag,
+ * what it takes, the value given and the parser's reason. */
+static int cli_number_parse(const struct cli_number *t, const char *arg, char *err, size_t errlen)
 {
-	static const struct option opts[] = {
-	        {"repeat", required_argument, NULL, 'r'},
-	        {"requests", required_argument, NULL, 'n'},
-	        {"concurrency", required_argument, NULL, 'c'},
-	        {"timeout", required_argument, NULL, 't'},
-	        {"work", required_argument, NULL, 'w'},
-	        {"gil", no_argument, NULL, 'g'},
-	        {"trace", no_argument, NULL, 'T'},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {"json", required_argument, NULL, 'j'},
-	        {"csv", required_argument, NULL, 'o'},
-	        {"timeline", required_argument, NULL, 's'},
-	        {"help", no_argument, NULL, 'h'},
-	        {"version", no_argument, NULL, 'V'},
-	        {NULL, 0, NULL, 0},
+	char why[160];
+	int rc = t->max ? units_parse_u64(arg, 1, t->max, t->out, why, sizeof(why))
+	                : units_parse_duration(arg, t->out, why, sizeof(why));
+	if (rc == 0)
+		return 0;
+	if (t->max)
+		snprintf(err, errlen, "%s: expected %s from 1 to %llu, got '%.40s': %s", t->flag,
+		         t->expect, (unsigned long long)t->max, arg, why);
+	else
+		snprintf(err, errlen, "%s: expected %s, got '%.40s': %s", t->flag, t->expect, arg,
+		         why);
+	return -EINVAL;
+}
+
+/* -r, -n and -c as given (0: not given), before the cross-field checks */
+struct cli_counts {
+	uint64_t repeat, n, c;
+};
+
+static const struct option cli_opts[] = {
+        {"repeat", required_argument, NULL, 'r'},
+        {"requests", required_argument, NULL, 'n'},
+        {"concurrency", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 't'},
+        {"work", required_argument, NULL, 'w'},
+        {"gil", no_argument, NULL, 'g'},
+        {"trace", no_argument, NULL, 'T'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"json", required_argument, NULL, 'j'},
+        {"csv", required_argument, NULL, 'o'},
+        {"timeline", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+};
+
+/* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
+ * -EINVAL with a message; stops at --help or --version. */
+static int cli_parse_options(int argc, char **argv, struct config *cfg, struct cli_counts *k,
+                             char *err, size_t errlen)
+{
+	const struct cli_number numbers[] = {
+	        {'r', "--repeat", "a whole number of passes", CLI_MAX_REQUESTS, &k->repeat},
+	        {'n', "-n", "a whole number of requests", CLI_MAX_REQUESTS, &k->n},
+	        {'c', "-c", "a whole number of workers", CLI_MAX_INFLIGHT, &k->c},
+	        {'t', "--timeout", UNITS_DURATION_FORMS, 0, &cfg->timeout_us},
 	};
 	char why[200];
-	uint64_t repeat = 0, n = 0, c = 0;
-	cli_defaults(cfg);
 	opterr = 0;
 	optind = 0; /* full re-initialisation (GNU), so cli_parse can run more than once */
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gTqj:o:s:hV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gTqj:o:s:hV", cli_opts, NULL)) != -1) {
+		const struct cli_number *num = NULL;
+		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+			if (numbers[i].opt == ch)
+				num = &numbers[i];
+		if (num) {
+			if (cli_number_parse(num, optarg, err, errlen) != 0)
+				return -EINVAL;
+			continue;
+		}
 		switch (ch) {
-		case 'r':
-			if (units_parse_u64(optarg, 1, CLI_MAX_REQUESTS, &repeat, why,
-			                    sizeof(why))) {
-				snprintf(err, errlen,
-				         "--repeat: expected a whole number from 1 to %u",
-				         CLI_MAX_REQUESTS);
-				return -EINVAL;
-			}
-			break;
-		case 'n':
-			if (units_parse_u64(optarg, 1, CLI_MAX_REQUESTS, &n, why, sizeof(why))) {
-				snprintf(err, errlen,
-				         "-n: expected a whole number of requests from 1 to %u, "
-				         "got '%.40s'",
-				         CLI_MAX_REQUESTS, optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'c':
-			if (units_parse_u64(optarg, 1, CLI_MAX_INFLIGHT, &c, why, sizeof(why))) {
-				snprintf(err, errlen,
-				         "-c: expected a whole number of workers from 1 to %u, got "
-				         "'%.40s'",
-				         CLI_MAX_INFLIGHT, optarg);
-				return -EINVAL;
-			}
-			break;
-		case 't':
-			if (units_parse_duration(optarg, &cfg->timeout_us, why, sizeof(why))) {
-				snprintf(err, errlen, "--timeout: expected %s",
-				         UNITS_DURATION_FORMS);
-				return -EINVAL;
-			}
-			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
 				snprintf(err, errlen, "--work: %s", why);
@@ -248,17 +244,22 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 			return -EINVAL;
 		}
 	}
-	/* getopt_long moved the operands (MODE URL...) to the end, in order */
+	return 0;
+}
+
+#define CLI_MODES "sequential, threads, processes, async or compare"
+
+/* MODE URL... from argv[optind]. 0, or -EINVAL with a message. */
+static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
 	if (optind >= argc) {
-		snprintf(err, errlen,
-		         "missing MODE: expected sequential, threads, processes, async or compare");
+		snprintf(err, errlen, "missing MODE: expected " CLI_MODES);
 		return -EINVAL;
 	}
-	if (cli_mode_parse(argv[optind], &cfg->mode) != 0) {
-		snprintf(err, errlen,
-		         "unknown mode '%.40s': expected sequential, threads, processes, async or "
-		         "compare",
-		         argv[optind]);
+	if (strcmp(argv[optind], "compare") == 0) {
+		cfg->compare = 1;
+	} else if (mode_parse(argv[optind], &cfg->mode) != 0) {
+		snprintf(err, errlen, "unknown mode '%.40s': expected " CLI_MODES, argv[optind]);
 		return -EINVAL;
 	}
 	optind++;
@@ -276,46 +277,52 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	for (size_t i = 0; i < cfg->nurls; i++)
 		if (cli_check_url(cfg->urls[i], err, errlen) != 0)
 			return -EINVAL;
-	/* cross-field checks */
-	if (n && repeat) {
+	return 0;
+}
+
+/* the batch size from -n or --repeat, and -c against the limits of the mode(s) that use it */
+static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
+                            size_t errlen)
+{
+	if (k->n && k->repeat) {
 		snprintf(err, errlen, "-n and --repeat both size the batch: give one of them");
 		return -EINVAL;
 	}
-	if (n) {
-		cfg->n = (size_t)n;
-	} else {
-		if (!repeat)
-			repeat = 1;
-		if (repeat * cfg->nurls > CLI_MAX_REQUESTS) {
-			snprintf(err, errlen, "--repeat: %zu URLs x %llu is more than %u requests",
-			         cfg->nurls, (unsigned long long)repeat, CLI_MAX_REQUESTS);
-			return -EINVAL;
-		}
-		cfg->n = (size_t)(repeat * cfg->nurls);
+	uint64_t repeat = k->repeat ? k->repeat : 1;
+	if (!k->n && repeat * cfg->nurls > CLI_MAX_REQUESTS) {
+		snprintf(err, errlen, "--repeat: %zu URLs x %llu is more than %u requests",
+		         cfg->nurls, (unsigned long long)repeat, CLI_MAX_REQUESTS);
+		return -EINVAL;
 	}
-	if (c) {
-		int threads = cfg->mode == MODE_THREADS || cfg->mode == MODE_COMPARE;
-		int procs = cfg->mode == MODE_PROCESSES || cfg->mode == MODE_COMPARE;
-		if (threads && c > CLI_MAX_THREADS) {
-			snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
-			return -EINVAL;
-		}
-		if (procs && c > CLI_MAX_PROCESSES) {
-			snprintf(err, errlen, "-c: at most %u processes", CLI_MAX_PROCESSES);
-			return -EINVAL;
-		}
-		int async = cfg->mode == MODE_ASYNC || cfg->mode == MODE_COMPARE;
-		uint64_t eff = c < cfg->n ? c : cfg->n;
-		if (async && eff > cfg->inflight_cap) {
-			snprintf(err, errlen,
-			         "-c: %llu in flight needs more open files than the limit allows "
-			         "(at "
-			         "most %u here): raise ulimit -n or lower -c",
-			         (unsigned long long)c, cfg->inflight_cap);
-			return -EINVAL;
-		}
-		cfg->concurrency = (unsigned)c;
+	cfg->n = k->n ? (size_t)k->n : (size_t)(repeat * cfg->nurls);
+	if (!k->c)
+		return 0;
+	int threads = cfg->compare || cfg->mode == MODE_THREADS;
+	int procs = cfg->compare || cfg->mode == MODE_PROCESSES;
+	int async = cfg->compare || cfg->mode == MODE_ASYNC;
+	if (threads && k->c > CLI_MAX_THREADS) {
+		snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
+		return -EINVAL;
 	}
+	if (procs && k->c > CLI_MAX_PROCESSES) {
+		snprintf(err, errlen, "-c: at most %u processes", CLI_MAX_PROCESSES);
+		return -EINVAL;
+	}
+	uint64_t eff = k->c < cfg->n ? k->c : cfg->n;
+	if (async && eff > cfg->inflight_cap) {
+		snprintf(err, errlen,
+		         "-c: %llu in flight needs more open files than the limit allows (at most "
+		         "%u here): raise ulimit -n or lower -c",
+		         (unsigned long long)k->c, cfg->inflight_cap);
+		return -EINVAL;
+	}
+	cfg->concurrency = (unsigned)k->c;
+	return 0;
+}
+
+/* the checks between output flags */
+static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
+{
 	if (cfg->gil && !cfg->work_cpu_us) {
 		snprintf(err, errlen, "--gil: only means something with --work cpu:DUR");
 		return -EINVAL;
@@ -333,23 +340,29 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 	return 0;
 }
 
+int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
+{
+	struct cli_counts k = {0, 0, 0};
+	cli_defaults(cfg);
+	int rc = cli_parse_options(argc, argv, cfg, &k, err, errlen);
+	if (rc != 0 || cfg->action != CLI_RUN)
+		return rc;
+	rc = cli_parse_operands(argc, argv, cfg, err, errlen);
+	if (rc == 0)
+		rc = cli_check_counts(cfg, &k, err, errlen);
+	if (rc == 0)
+		rc = cli_check_outputs(cfg, err, errlen);
+	return rc;
+}
+
 unsigned cli_concurrency(const struct config *cfg, enum mode m)
 {
-	size_t c;
-	switch (m) {
-	case MODE_SEQUENTIAL:
+	size_t c = cfg->concurrency ? cfg->concurrency : CLI_DEFAULT_WORKERS;
+	if (m == MODE_SEQUENTIAL)
 		c = 1;
-		break;
-	case MODE_ASYNC:
+	if (m == MODE_ASYNC) /* all: as many as the open-files limit allows */
 		c = cfg->concurrency ? cfg->concurrency : cfg->n;
-		if (c > cfg->inflight_cap)
-			c = cfg->inflight_cap;
-		break;
-	default:
-		c = cfg->concurrency ? cfg->concurrency : CLI_DEFAULT_WORKERS;
-		break;
-	}
-	if (c > cfg->n)
-		c = cfg->n;
-	return c ? (unsigned)c : 1;
+	if (m == MODE_ASYNC && c > cfg->inflight_cap)
+		c = cfg->inflight_cap;
+	return (unsigned)run_workers(c, 1, cfg->n);
 }

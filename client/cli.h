@@ -21,7 +21,8 @@ enum cli_action { CLI_RUN, CLI_HELP, CLI_VERSION };
 
 struct config {
 	enum cli_action action;
-	enum mode mode;
+	enum mode mode;          /* when not compare */
+	int compare;             /* MODE compare: every mode in turn */
 	const char *const *urls; /* points into argv, not owned */
 	size_t nurls;
 	size_t n;             /* requests in the batch */
@@ -48,10 +49,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
  * than cfg->n (and at least 1). */
 unsigned cli_concurrency(const struct config *cfg, enum mode m);
 
-/* The mode's name ("sequential", ...). */
-const char *cli_mode_name(enum mode m);
-
-/* Prints the usage text (man-page style) to f. */
+/* Prints the usage text (man-page style) to f; never fails loudly. */
 void cli_usage(FILE *f);
 
 #endif

@@ -2,7 +2,6 @@
  * that mode alone), results sent back over a pipe as a header plus fixed-size records. */
 #include "compare.h"
 
-#include "cli.h"
 #include "fdio.h"
 #include "http.h"
 #include "modes.h"
@@ -52,7 +51,7 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 	struct run *r = run_new(m, b->n);
 	if (!r)
 		_exit(3);
-	head.rc = mode_lookup(m)(b, r);
+	head.rc = run_mode(m, b, r);
 	head.run = *r;
 	head.run.results = NULL;
 	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
@@ -118,22 +117,21 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
                 struct run *runs[COMPARE_NMODES])
 {
-	static const enum mode order[COMPARE_NMODES] = {MODE_SEQUENTIAL, MODE_THREADS,
-	                                                MODE_PROCESSES, MODE_ASYNC};
 	int err = -ENOMEM;
 	for (size_t k = 0; k < COMPARE_NMODES; k++)
 		runs[k] = NULL;
 	for (size_t k = 0; k < COMPARE_NMODES; k++) {
-		runs[k] = run_new(order[k], b->n);
+		enum mode m = (enum mode)k; /* the enum's order is the report's order */
+		runs[k] = run_new(m, b->n);
 		if (!runs[k])
 			goto fail;
 		struct batch bm = *b;
 		bm.concurrency = conc[k];
-		runs[k]->concurrency = conc[k] ? conc[k] : (unsigned)b->n;
-		int rc = compare_one(&bm, order[k], runs[k]);
+		runs[k]->concurrency = (unsigned)run_workers(conc[k], b->n, b->n);
+		int rc = compare_one(&bm, m, runs[k]);
 		if (rc != 0) {
-			fprintf(stderr, "latlab-client: compare: cannot run %s: %s\n",
-			        cli_mode_name(order[k]), strerror(-rc));
+			fprintf(stderr, "latlab-client: compare: cannot run %s: %s\n", mode_name(m),
+			        strerror(-rc));
 			err = rc;
 			goto fail;
 		}

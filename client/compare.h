@@ -5,7 +5,7 @@
 
 #include "batch.h"
 
-#define COMPARE_NMODES 4 /* sequential, threads, processes, async: the report order */
+#define COMPARE_NMODES MODE_COUNT /* every mode, in enum mode's order */
 
 /* Runs the four modes one after another on b, mode m with concurrency conc[m] (0: all), each
  * in a forked child that sends its run back over a pipe. Fills runs[0..k) (free each with

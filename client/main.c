@@ -45,7 +45,7 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 {
 	struct summary sums[COMPARE_NMODES];
 	const struct run *cruns[COMPARE_NMODES];
-	int compare = cfg->mode == MODE_COMPARE;
+	int compare = cfg->compare;
 	int status = 0;
 	char err[256];
 	for (size_t k = 0; k < nruns; k++) {
@@ -101,7 +101,7 @@ static int main_run(const struct config *cfg)
 	size_t nruns = 0;
 	int rc;
 	fflush(stdout);
-	if (cfg->mode == MODE_COMPARE) {
+	if (cfg->compare) {
 		unsigned conc[COMPARE_NMODES] = {
 		        cli_concurrency(cfg, MODE_SEQUENTIAL), cli_concurrency(cfg, MODE_THREADS),
 		        cli_concurrency(cfg, MODE_PROCESSES), cli_concurrency(cfg, MODE_ASYNC)};
@@ -111,7 +111,7 @@ static int main_run(const struct config *cfg)
 	} else {
 		b.concurrency = cli_concurrency(cfg, cfg->mode);
 		runs[0] = run_new(cfg->mode, b.n);
-		rc = runs[0] ? mode_lookup(cfg->mode)(&b, runs[0]) : -ENOMEM;
+		rc = runs[0] ? run_mode(cfg->mode, &b, runs[0]) : -ENOMEM;
 		nruns = 1;
 	}
 	int status;
@@ -120,7 +120,7 @@ static int main_run(const struct config *cfg)
 		                "errors (other)\n");
 	if (rc != 0) {
 		fprintf(stderr, "latlab-client: %s: the run could not happen: %s\n",
-		        cli_mode_name(cfg->mode), strerror(-rc));
+		        cfg->compare ? "compare" : mode_name(cfg->mode), strerror(-rc));
 		status = 1;
 	} else {
 		status = main_report(cfg, runs, nruns);

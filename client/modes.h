@@ -1,40 +1,78 @@
-/* modes.h -- the four ways to run one batch, side by side; each has the mode_fn signature.
+/* modes.h -- the four ways to run one batch, side by side, and the one runner around them.
  *
- * Every mode fills out->results[i] for each request i (in batch order), out->concurrency,
- * out->wall_us and the client's own cost, and returns 0; it returns a negative errno only
- * when the run itself could not happen (no memory, no threads, no pipes). Call them after
- * curl_global_init, with stdout flushed (trace lines are written with write(2)). */
+ * run_mode does what every mode shares: it sizes the mode's workers from -c, measures the
+ * wall time and the client's own cost, and records every request no worker ran as failed
+ * ("interrupted" after Ctrl-C). A mode (sequential.c, threads.c, processes.c, async.c) holds
+ * only its concurrency strategy: each is a mode_fn that runs the requests of rn->b on
+ * rn->workers workers and fills rn->out->results[i] for each request i it ran. Call run_mode
+ * after curl_global_init, with stdout flushed (trace lines are written with write(2)). */
 #ifndef LATLAB_MODES_H
 #define LATLAB_MODES_H
 
-#include "batch.h"
+#include <stddef.h>
+#include <stdint.h>
 
-#include <sys/resource.h>
+struct batch;
+struct run;
+struct req_result;
+struct http_xfer;
+
+/* The concurrency modes, in the order compare runs and reports them. */
+enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC };
+#define MODE_COUNT 4
+
+/* What a mode gets from run_mode. */
+struct runner {
+	const struct batch *b;
+	struct run *out;
+	size_t workers;      /* threads, processes or transfers in flight: -c within [1, n] */
+	uint64_t t0;         /* the batch start, CLOCK_MONOTONIC microseconds */
+	const char *not_run; /* why requests no worker took were not run; the mode may set it */
+};
+
+/* The signature every mode shares: runs the batch and returns the number of workers that
+ * ran (>= 1), or a negative errno when the run itself could not happen (no memory, no
+ * threads, no pipes). Per-request failures are recorded, not returned. */
+typedef int (*mode_fn)(struct runner *rn);
 
 /* One easy handle reused for the whole batch, like requests.Session. */
-int mode_sequential(const struct batch *b, struct run *out);
+int mode_sequential(struct runner *rn);
 
-/* b->concurrency pthreads (at most n), each with its own easy handle, taking the next index
- * from one atomic counter. With b->work.gil the CPU work runs under one global mutex. */
-int mode_threads(const struct batch *b, struct run *out);
+/* rn->workers pthreads, each with its own easy handle, taking the next index from one
+ * atomic counter. With b->work.gil the CPU work runs under one global mutex. */
+int mode_threads(struct runner *rn);
 
-/* b->concurrency forked workers sharing an atomic counter in shared memory; records come
- * back over one pipe per worker. A worker that dies has its unfinished requests recorded as
+/* rn->workers forked workers sharing an atomic counter in shared memory; records come back
+ * over one pipe per worker. A worker that dies has its unfinished request recorded as
  * ERR_OTHER "worker died"; every worker is reaped. Must be called with no other threads. */
-int mode_processes(const struct batch *b, struct run *out);
+int mode_processes(struct runner *rn);
 
-/* One libevent loop driving the curl multi socket API, b->concurrency in flight (0: all). */
-int mode_async(const struct batch *b, struct run *out);
+/* One libevent loop driving the curl multi socket API, rn->workers in flight. */
+int mode_async(struct runner *rn);
 
-/* The mode_fn for m, or NULL for MODE_COMPARE. */
+/* Runs batch b in mode m into out (allocated with run_new for b->n requests): fills every
+ * record, out->concurrency, out->wall_us and the client's cost. Returns 0, or the mode's
+ * negative errno when the run could not happen. */
+int run_mode(enum mode m, const struct batch *b, struct run *out);
+
+/* Does the batch's CPU work (--work) for the response just received on x; nothing without
+ * --work. Callers that serialise it (--gil) hold their lock around the call. */
+void run_work(const struct batch *b, const struct http_xfer *x);
+
+/* Records res, a request that started and will not finish, as ERR_OTHER why, ending now and
+ * keeping its start. */
+void run_cut_short(const struct runner *rn, struct req_result *res, const char *why);
+
+/* The workers for -c: c, or dflt when c is 0; never more than n, and at least 1. */
+size_t run_workers(size_t c, size_t dflt, size_t n);
+
+/* The mode's name ("sequential", ...), or "?" for a value outside the enum. */
+const char *mode_name(enum mode m);
+
+/* Finds the mode named s; 0, or -EINVAL for another name (including "compare"). */
+int mode_parse(const char *s, enum mode *m);
+
+/* The strategy of mode m, or NULL for a value outside the enum. */
 mode_fn mode_lookup(enum mode m);
-
-/* The client's own cost: take a mark before a run, fold the deltas into r after it. */
-struct cost_mark {
-	struct rusage self;
-	struct rusage children;
-};
-void cost_begin(struct cost_mark *m);
-void cost_end(const struct cost_mark *m, struct run *r);
 
 #endif

@@ -1,14 +1,15 @@
-/* processes.c -- c forked workers (like multiprocessing.Pool): each creates its own easy
- * handle after the fork, takes indices from an atomic counter in shared memory, and sends
- * fixed-size records back over its own pipe. The parent polls the pipes, reaps every child,
- * and records a dead worker's unfinished request as ERR_OTHER "worker died". */
+/* processes.c -- rn->workers forked workers (like multiprocessing.Pool): each creates its own
+ * easy handle after the fork, takes indices from an atomic counter in shared memory, and
+ * sends fixed-size records back over its own pipe. The parent spawns the workers, collects
+ * their records by polling the pipes, and reaps every child, recording a dead worker's
+ * unfinished request as ERR_OTHER "worker died". */
 #include "modes.h"
 
+#include "batch.h"
 #include "clock.h"
 #include "fdio.h"
 #include "http.h"
 #include "stop.h"
-#include "work.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,18 +40,25 @@ struct proc_worker {
 	struct proc_msg msg;
 };
 
+/* the parent's side of the workers */
+struct proc_pool {
+	const struct runner *rn;
+	atomic_size_t *next; /* shared with the workers */
+	struct proc_worker *w;
+	struct pollfd *pfd;
+	size_t started; /* workers forked: w[0, started) */
+};
+
 /* The child's whole life: never returns. */
-static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint32_t id, uint64_t t0)
+static void proc_child(const struct runner *rn, atomic_size_t *next, int fd, uint32_t id)
 {
+	const struct batch *b = rn->b;
 	struct http_xfer *x = malloc(sizeof(*x));
-	if (!x || http_xfer_init(x, b, t0) != 0)
+	if (!x || http_xfer_init(x, b, rn->t0) != 0)
 		_exit(3); /* the parent records this worker's share as "worker died" */
-	volatile uint64_t sink = 0;
 	struct proc_msg m;
 	memset(&m, 0, sizeof(m));
-	for (;;) {
-		if (stop_requested())
-			break; /* the parent records what nobody took as interrupted */
+	while (!stop_requested()) { /* the parent records what nobody took as interrupted */
 		size_t i = atomic_fetch_add(next, 1);
 		if (i >= b->n)
 			break;
@@ -63,49 +71,77 @@ static void proc_child(const struct batch *b, atomic_size_t *next, int fd, uint3
 		m.res.tid = x->tid;
 		m.res.worker = id;
 		m.res.delay_us = -1;
-		m.res.start_us = clock_now_us() - t0;
+		m.res.start_us = clock_now_us() - rn->t0;
 		m.kind = PROC_MSG_START;
 		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
-		int prep = http_xfer_prepare(x, b, i, id, &m.res);
-		if (prep != 0)
-			http_xfer_finish(x, CURLE_URL_MALFORMAT);
-		else
-			http_xfer_finish(x, curl_easy_perform(x->easy));
-		if (b->work.iters)
-			sink ^= work_burn(b->work.iters, x->body, x->body_len);
+		http_xfer_perform(x, b, i, id, &m.res);
+		run_work(b, x);
 		m.kind = PROC_MSG_DONE;
 		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
 	}
-	(void)sink;
 	http_xfer_cleanup(x);
 	free(x);
 	close(fd);
 	_exit(0);
 }
 
+/* Forks the workers, each with its own pipe. 0, or the -errno of the first pipe or fork
+ * that failed (P->started workers are running then). */
+static int proc_spawn(struct proc_pool *P)
+{
+	fflush(stdout); /* a child must not write the parent's buffered output again */
+	fflush(stderr);
+	for (; P->started < P->rn->workers; P->started++) {
+		int p[2];
+		if (pipe2(p, O_CLOEXEC) != 0)
+			return -errno;
+		pid_t pid = fork();
+		if (pid < 0) {
+			int e = -errno;
+			close(p[0]);
+			close(p[1]);
+			return e;
+		}
+		if (pid == 0) {
+			close(p[0]);
+			for (size_t k = 0; k < P->started; k++)
+				close(P->w[k].fd);
+			/* the worker needs none of the parent's bookkeeping (and valgrind sees
+			 * no copy of it lost when the worker exits) */
+			free(P->w);
+			free(P->pfd);
+			proc_child(P->rn, P->next, p[1], (uint32_t)P->started);
+		}
+		close(p[1]);
+		P->w[P->started].pid = pid;
+		P->w[P->started].fd = p[0];
+		P->w[P->started].pending = SIZE_MAX;
+	}
+	return 0;
+}
+
 /* a message from worker w is complete: file it */
-static void proc_take(struct proc_worker *w, const struct batch *b, struct run *out, char *done)
+static void proc_take(const struct proc_pool *P, struct proc_worker *w)
 {
 	size_t i = w->msg.res.index;
-	if (i >= b->n)
+	if (i >= P->rn->b->n)
 		return; /* not ours to trust */
+	struct req_result *res = &P->rn->out->results[i];
 	if (w->msg.kind == PROC_MSG_START) {
 		w->pending = i;
-		out->results[i] = w->msg.res;
+		*res = w->msg.res;
 	} else if (w->msg.kind == PROC_MSG_DONE) {
-		out->results[i] = w->msg.res;
-		out->results[i].errmsg[sizeof(out->results[i].errmsg) - 1] = '\0';
-		done[i] = 1;
+		*res = w->msg.res;
+		res->errmsg[sizeof(res->errmsg) - 1] = '\0';
 		if (w->pending == i)
 			w->pending = SIZE_MAX;
 	}
 }
 
 /* worker w closed its pipe: reap it and record what it left unfinished */
-static void proc_close(struct proc_worker *w, const struct batch *b, struct run *out, char *done,
-                       uint64_t t0)
+static void proc_close(const struct proc_pool *P, struct proc_worker *w)
 {
 	close(w->fd);
 	w->fd = -1;
@@ -115,7 +151,7 @@ static void proc_close(struct proc_worker *w, const struct batch *b, struct run 
 		r = waitpid(w->pid, &status, 0);
 	while (r < 0 && errno == EINTR);
 	w->pid = 0;
-	if (w->pending == SIZE_MAX || done[w->pending])
+	if (w->pending == SIZE_MAX)
 		return;
 	char why[64];
 	if (r > 0 && WIFSIGNALED(status))
@@ -124,127 +160,88 @@ static void proc_close(struct proc_worker *w, const struct batch *b, struct run 
 		snprintf(why, sizeof(why), "worker died (exit %d)", WEXITSTATUS(status));
 	else
 		snprintf(why, sizeof(why), "worker died");
-	struct req_result *res = &out->results[w->pending];
-	uint64_t start = res->start_us;
-	http_record_error(res, b, w->pending, ERR_OTHER, why, clock_now_us() - t0);
-	res->start_us = start <= res->end_us ? start : res->end_us;
-	done[w->pending] = 1;
+	run_cut_short(P->rn, &P->rn->out->results[w->pending], why);
 	w->pending = SIZE_MAX;
 }
 
-int mode_processes(const struct batch *b, struct run *out)
+/* Reads every worker's records until each has closed its pipe (and is reaped). 0, or the
+ * -errno of a failed poll (workers may be left running then). */
+static int proc_collect(struct proc_pool *P)
 {
-	size_t c = b->concurrency ? b->concurrency : 1;
-	if (c > b->n)
-		c = b->n ? b->n : 1;
-	int rc = 0;
-	struct proc_worker *w = calloc(c, sizeof(*w));
-	char *done = calloc(b->n ? b->n : 1, 1);
-	struct pollfd *pfd = calloc(c, sizeof(*pfd));
-	atomic_size_t *next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE,
-	                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (next == MAP_FAILED)
-		next = NULL;
-	if (!w || !done || !pfd || !next) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	atomic_init(next, 0);
-	struct cost_mark mark;
-	cost_begin(&mark);
-	fflush(stdout);
-	fflush(stderr);
-	uint64_t t0 = clock_now_us();
-	size_t started = 0;
-	for (; started < c; started++) {
-		int p[2];
-		if (pipe2(p, O_CLOEXEC) != 0) {
-			rc = -errno;
-			break;
-		}
-		pid_t pid = fork();
-		if (pid < 0) {
-			rc = -errno;
-			close(p[0]);
-			close(p[1]);
-			break;
-		}
-		if (pid == 0) {
-			close(p[0]);
-			for (size_t k = 0; k < started; k++)
-				close(w[k].fd);
-			/* the worker needs none of the parent's bookkeeping (and valgrind sees
-			 * no copy of it lost when the worker exits) */
-			free(w);
-			free(done);
-			free(pfd);
-			proc_child(b, next, p[1], (uint32_t)started, t0);
-		}
-		close(p[1]);
-		w[started].pid = pid;
-		w[started].fd = p[0];
-		w[started].pending = SIZE_MAX;
-	}
-	size_t open = started;
+	size_t open = P->started;
 	while (open > 0) {
 		/* Ctrl-C: workers finish the request they hold and take no other */
 		if (stop_requested())
-			atomic_store(next, b->n);
-		for (size_t k = 0; k < started; k++) {
-			pfd[k].fd = w[k].fd; /* poll ignores negative fds */
-			pfd[k].events = POLLIN;
-			pfd[k].revents = 0;
+			atomic_store(P->next, P->rn->b->n);
+		for (size_t k = 0; k < P->started; k++) {
+			P->pfd[k].fd = P->w[k].fd; /* poll ignores negative fds */
+			P->pfd[k].events = POLLIN;
+			P->pfd[k].revents = 0;
 		}
-		if (poll(pfd, started, -1) < 0) {
+		if (poll(P->pfd, P->started, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = -errno;
-			break;
+			return -errno;
 		}
-		for (size_t k = 0; k < started; k++) {
-			if (w[k].fd < 0 || !pfd[k].revents)
+		for (size_t k = 0; k < P->started; k++) {
+			struct proc_worker *w = &P->w[k];
+			if (w->fd < 0 || !P->pfd[k].revents)
 				continue;
-			char *dst = (char *)&w[k].msg + w[k].have;
-			ssize_t got = read(w[k].fd, dst, sizeof(w[k].msg) - w[k].have);
+			ssize_t got =
+			        read(w->fd, (char *)&w->msg + w->have, sizeof(w->msg) - w->have);
 			if (got < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (got <= 0) {
-				proc_close(&w[k], b, out, done, t0);
+				proc_close(P, w);
 				open--;
 				continue;
 			}
-			w[k].have += (size_t)got;
-			if (w[k].have == sizeof(w[k].msg)) {
-				proc_take(&w[k], b, out, done);
-				w[k].have = 0;
+			w->have += (size_t)got;
+			if (w->have == sizeof(w->msg)) {
+				proc_take(P, w);
+				w->have = 0;
 			}
 		}
 	}
-	/* a poll failure leaves children behind: stop and reap them, never leave zombies */
-	for (size_t k = 0; k < started; k++) {
-		if (w[k].fd < 0)
+	return 0;
+}
+
+/* after a poll failure: stop and reap the children left, never leave zombies */
+static void proc_reap(struct proc_pool *P)
+{
+	for (size_t k = 0; k < P->started; k++) {
+		if (P->w[k].fd < 0)
 			continue;
-		kill(w[k].pid, SIGKILL);
-		proc_close(&w[k], b, out, done, t0);
+		kill(P->w[k].pid, SIGKILL);
+		proc_close(P, &P->w[k]);
 	}
-	/* requests no worker took: stopped by Ctrl-C, or every worker died */
-	uint64_t now = clock_now_us() - t0;
-	for (size_t i = 0; i < b->n; i++)
-		if (!done[i])
-			http_record_error(&out->results[i], b, i, ERR_OTHER,
-			                  stop_requested() ? STOP_MSG : "worker died", now);
-	out->wall_us = clock_now_us() - t0;
-	cost_end(&mark, out);
-	out->concurrency = (unsigned)started;
-	if (started > 0)
-		rc = 0;
+}
+
+int mode_processes(struct runner *rn)
+{
+	struct proc_pool P = {.rn = rn};
+	P.w = calloc(rn->workers, sizeof(*P.w));
+	P.pfd = calloc(rn->workers, sizeof(*P.pfd));
+	P.next = mmap(NULL, sizeof(*P.next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+	              0);
+	int rc = -ENOMEM;
+	if (P.next == MAP_FAILED)
+		P.next = NULL;
+	if (!P.w || !P.pfd || !P.next)
+		goto out;
+	atomic_init(P.next, 0);
+	rn->not_run = "worker died"; /* what no worker took, unless Ctrl-C stopped them */
+	rc = proc_spawn(&P);
+	if (proc_collect(&P) != 0)
+		proc_reap(&P);
+	if (P.started > 0)
+		rc = (int)P.started;
 	else if (rc == 0)
 		rc = -EAGAIN;
-out_free:
-	if (next)
-		munmap(next, sizeof(*next));
-	free(pfd);
-	free(done);
-	free(w);
+out:
+	if (P.next)
+		munmap(P.next, sizeof(*P.next));
+	free(P.pfd);
+	free(P.w);
 	return rc;
 }

@@ -1,13 +1,15 @@
 /* report.c -- turning finished runs into a summary, a compare table, JSON (jansson) and CSV.
- * Owns no run; every output goes to a FILE the caller names. */
+ * Owns no run; the summary goes to a FILE the caller names, JSON and CSV to a path (written
+ * beside it and renamed over it, so a reader never sees half a report). */
 #include "report.h"
 
-#include "cli.h"
+#include "atomicfile.h"
 #include "histogram.h"
 #include "units.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *const report_err_names[ERR_NCLASSES] = {"", "connect", "timeout", "http",
                                                            "other"};
@@ -63,8 +65,7 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
                       const char *const *urls, size_t nurls)
 {
 	char a[32], b[32], c[32], d[32], e[32], g[32];
-	fprintf(f, "%s: %zu requests, concurrency %u\n", cli_mode_name(r->mode), s->n,
-	        r->concurrency);
+	fprintf(f, "%s: %zu requests, concurrency %u\n", mode_name(r->mode), s->n, r->concurrency);
 	fprintf(f, "  ok         %zu\n", s->ok);
 	fprintf(f, "  errors     %zu (connect %zu, timeout %zu, http %zu, other %zu)\n", s->failed,
 	        s->errors[ERR_CONNECT], s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP],
@@ -140,9 +141,8 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 		report_dur(r->cpu_user_us + r->cpu_sys_us, cpu, sizeof(cpu));
 		units_format_size(r->maxrss_kib * 1024, rss, sizeof(rss));
 		fprintf(f, "%-11s %5u %7s %9s %9.1f %8s %8s %8s %6s %9s %8s %8llu %9s\n",
-		        cli_mode_name(r->mode), r->concurrency, ok, wall, s->rps, p50, p99, ideal,
-		        eff, sp, cpu, (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary),
-		        rss);
+		        mode_name(r->mode), r->concurrency, ok, wall, s->rps, p50, p99, ideal, eff,
+		        sp, cpu, (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary), rss);
 	}
 }
 
@@ -157,7 +157,7 @@ void report_print_compare_errors(FILE *f, const struct run *const *runs, const s
 		fprintf(f,
 		        "%s: %zu errors (connect %zu, timeout %zu, http %zu, other %zu); first: "
 		        "request %zu (%s): %s\n",
-		        cli_mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
+		        mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
 		        s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP], s->errors[ERR_OTHER],
 		        s->first_error, q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
 	}
@@ -201,7 +201,7 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 		json_decref(o);
 		return NULL;
 	}
-	bad |= json_object_set_new(o, "mode", json_string(cli_mode_name(r->mode)));
+	bad |= json_object_set_new(o, "mode", json_string(mode_name(r->mode)));
 	bad |= json_object_set_new(o, "requests", json_integer((json_int_t)s->n));
 	bad |= json_object_set_new(o, "concurrency", json_integer(r->concurrency));
 	bad |= json_object_set_new(o, "ok", json_integer((json_int_t)s->ok));
@@ -228,24 +228,50 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 	return report_checked(o, bad);
 }
 
-/* opens path for writing ("-": stdout); NULL with a message in err */
-static FILE *report_open(const char *flag, const char *path, char *err, size_t errlen)
+/* Where a report goes: stdout, a temporary file renamed over PATH when done (a regular file
+ * or a new one), or, for a device, a pipe or a symbolic link, PATH itself. */
+struct report_out {
+	FILE *f;
+	struct atomic_file af; /* af.f is set when the output is atomic */
+};
+
+/* Opens path ("-": stdout) into o. 0, or -errno with a message in err. */
+static int report_open(struct report_out *o, const char *flag, const char *path, char *err,
+                       size_t errlen)
 {
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		snprintf(err, errlen, "%s: cannot write '%s': %s", flag, path, strerror(errno));
-	return f;
+	memset(o, 0, sizeof(*o));
+	if (strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return 0;
+	}
+	struct stat st;
+	int rc;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		o->f = fopen(path, "w");
+		rc = o->f ? 0 : -errno;
+	} else {
+		rc = atomic_file_open(&o->af, path);
+		o->f = o->af.f;
+	}
+	if (rc != 0)
+		snprintf(err, errlen, "%s: cannot write '%s': %s", flag, path, strerror(-rc));
+	return rc;
 }
 
-static int report_close(FILE *f, const char *flag, const char *path, char *err, size_t errlen)
+/* Finishes o: flushes stdout, or closes the file (renaming an atomic one over its path, or
+ * removing it when failed). 0, or -EIO with a message in err when failed or a write failed. */
+static int report_close(struct report_out *o, int failed, const char *flag, const char *path,
+                        char *err, size_t errlen)
 {
-	int bad = ferror(f);
-	if (f == stdout)
-		bad |= fflush(f) != 0;
+	int bad = failed || ferror(o->f);
+	if (o->f == stdout)
+		bad |= fflush(o->f) != 0;
+	else if (o->af.f && bad)
+		atomic_file_abort(&o->af);
+	else if (o->af.f)
+		bad |= atomic_file_commit(&o->af) != 0;
 	else
-		bad |= fclose(f) != 0;
+		bad |= fclose(o->f) != 0;
 	if (bad) {
 		snprintf(err, errlen, "%s: writing '%s' failed", flag, path);
 		return -EIO;
@@ -284,21 +310,16 @@ int report_write_json(const char *path, const struct run *const *runs, const str
 		snprintf(err, errlen, "--json: out of memory");
 		return -ENOMEM;
 	}
-	FILE *f = report_open("--json", path, err, errlen);
-	if (!f) {
+	struct report_out o;
+	if (report_open(&o, "--json", path, err, errlen) != 0) {
 		json_decref(root);
 		return -EIO;
 	}
-	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
+	int bad = json_dumpf(root, o.f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
 	json_decref(root);
-	if (rc == 0)
-		fputc('\n', f);
-	int crc = report_close(f, "--json", path, err, errlen);
-	if (rc) {
-		snprintf(err, errlen, "--json: writing '%s' failed", path);
-		return -EIO;
-	}
-	return crc;
+	if (!bad)
+		fputc('\n', o.f);
+	return report_close(&o, bad, "--json", path, err, errlen);
 }
 
 /* one CSV field, quoted when it needs to be (RFC 4180) */
@@ -320,9 +341,10 @@ static void report_csv_field(FILE *f, const char *s)
 int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
                      const char *const *urls, size_t nurls, int compare, char *err, size_t errlen)
 {
-	FILE *f = report_open("--csv", path, err, errlen);
-	if (!f)
+	struct report_out o;
+	if (report_open(&o, "--csv", path, err, errlen) != 0)
 		return -EIO;
+	FILE *f = o.f;
 	fputs("index,url,pid,tid,start_us,end_us,status,bytes,delay_us,error", f);
 	fputs(compare ? ",mode\n" : "\n", f);
 	for (size_t k = 0; k < nruns; k++) {
@@ -345,10 +367,10 @@ int report_write_csv(const char *path, const struct run *const *runs, size_t nru
 			}
 			if (compare) {
 				fputc(',', f);
-				fputs(cli_mode_name(r->mode), f);
+				fputs(mode_name(r->mode), f);
 			}
 			fputc('\n', f);
 		}
 	}
-	return report_close(f, "--csv", path, err, errlen);
+	return report_close(&o, 0, "--csv", path, err, errlen);
 }

@@ -43,8 +43,8 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
                                  size_t nruns, const char *const *urls, size_t nurls);
 
-/* The JSON object of one run (DESIGN.md keys plus the client's cost); speedup_base is the
- * sequential run's summary for a "speedup" key, or NULL. New reference; NULL on no memory. */
+/* The JSON object of one run (the keys README documents, plus the client's cost); speedup_base is
+ * the sequential run's summary for a "speedup" key, or NULL. New reference; NULL on no memory. */
 json_t *report_run_json(const struct run *r, const struct summary *s,
                         const struct summary *speedup_base);
 

@@ -1,8 +1,18 @@
-/* run.c -- allocating a run's records and computing its ideal time from injected delays. */
+/* run.c -- the one mode runner (workers from -c, wall time, the client's own cost, the sweep
+ * of requests no worker ran), the helpers every mode shares, and a run's records with their
+ * ideal time. The concurrency itself lives in the four mode files. */
+#include "modes.h"
+
 #include "batch.h"
+#include "clock.h"
+#include "heap.h"
+#include "http.h"
+#include "stop.h"
+#include "work.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 struct run *run_new(enum mode mode, size_t n)
 {
@@ -31,29 +41,17 @@ void run_free(struct run *r)
 	free(r);
 }
 
-/* restores the min-heap h[0..n) after h[i] grew */
-static void heap_sift_down(uint64_t *h, size_t n, size_t i)
+size_t run_workers(size_t c, size_t dflt, size_t n)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && h[l] < h[m])
-			m = l;
-		if (r < n && h[r] < h[m])
-			m = r;
-		if (m == i)
-			return;
-		uint64_t t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
+	if (c == 0)
+		c = dflt;
+	if (c > n)
+		c = n;
+	return c ? c : 1;
 }
 
 int run_ideal_us(const struct run *r, uint64_t *out)
 {
-	size_t c = r->concurrency ? r->concurrency : r->n;
-	if (c > r->n)
-		c = r->n;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->results[i].delay_us < 0)
 			return -ENODATA;
@@ -61,19 +59,116 @@ int run_ideal_us(const struct run *r, uint64_t *out)
 		*out = 0;
 		return 0;
 	}
-	/* heap of the times at which each worker becomes free; all start at 0 */
-	uint64_t *free_at = calloc(c, sizeof(*free_at));
-	if (!free_at)
+	/* the times at which each worker becomes free (all at 0 first), ties by worker */
+	size_t c = run_workers(r->concurrency, r->n, r->n);
+	struct heap free_at = {0};
+	if (heap_reserve(&free_at, c) != 0)
 		return -ENOMEM;
+	for (size_t k = 0; k < c; k++)
+		heap_push(&free_at, (struct heap_entry){0, k, NULL});
 	uint64_t makespan = 0;
 	for (size_t i = 0; i < r->n; i++) {
-		uint64_t end = free_at[0] + (uint64_t)r->results[i].delay_us;
-		free_at[0] = end;
-		heap_sift_down(free_at, c, 0);
-		if (end > makespan)
-			makespan = end;
+		struct heap_entry w;
+		heap_pop(&free_at, &w);
+		w.key += (uint64_t)r->results[i].delay_us;
+		heap_push(&free_at, w);
+		if (w.key > makespan)
+			makespan = w.key;
 	}
-	free(free_at);
+	heap_free(&free_at);
 	*out = makespan;
+	return 0;
+}
+
+void run_work(const struct batch *b, const struct http_xfer *x)
+{
+	if (!b->work.iters)
+		return;
+	volatile uint64_t sink = work_burn(b->work.iters, x->body, x->body_len);
+	(void)sink; /* the loop's result is kept, so the compiler cannot drop it */
+}
+
+void run_cut_short(const struct runner *rn, struct req_result *res, const char *why)
+{
+	uint64_t start = res->start_us;
+	http_record_error(res, rn->b, res->index, ERR_OTHER, why, clock_now_us() - rn->t0);
+	if (start < res->end_us)
+		res->start_us = start;
+}
+
+/* ---- the client's own cost: getrusage deltas, reaped children included ---- */
+
+struct cost_mark {
+	struct rusage self;
+	struct rusage children;
+};
+
+static uint64_t cost_tv_us(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000ULL + (uint64_t)tv->tv_usec;
+}
+
+static uint64_t cost_delta(uint64_t after, uint64_t before)
+{
+	return after > before ? after - before : 0;
+}
+
+static void cost_begin(struct cost_mark *m)
+{
+	getrusage(RUSAGE_SELF, &m->self);
+	getrusage(RUSAGE_CHILDREN, &m->children);
+}
+
+static void cost_end(const struct cost_mark *m, struct run *r)
+{
+	struct rusage s, c;
+	getrusage(RUSAGE_SELF, &s);
+	getrusage(RUSAGE_CHILDREN, &c);
+	r->cpu_user_us = cost_delta(cost_tv_us(&s.ru_utime), cost_tv_us(&m->self.ru_utime)) +
+	                 cost_delta(cost_tv_us(&c.ru_utime), cost_tv_us(&m->children.ru_utime));
+	r->cpu_sys_us = cost_delta(cost_tv_us(&s.ru_stime), cost_tv_us(&m->self.ru_stime)) +
+	                cost_delta(cost_tv_us(&c.ru_stime), cost_tv_us(&m->children.ru_stime));
+	r->ctx_voluntary = cost_delta((uint64_t)s.ru_nvcsw, (uint64_t)m->self.ru_nvcsw) +
+	                   cost_delta((uint64_t)c.ru_nvcsw, (uint64_t)m->children.ru_nvcsw);
+	r->ctx_involuntary = cost_delta((uint64_t)s.ru_nivcsw, (uint64_t)m->self.ru_nivcsw) +
+	                     cost_delta((uint64_t)c.ru_nivcsw, (uint64_t)m->children.ru_nivcsw);
+	/* peaks, not deltas: the process's own, or its largest reaped child's if larger */
+	long peak = s.ru_maxrss > c.ru_maxrss ? s.ru_maxrss : c.ru_maxrss;
+	r->maxrss_kib = peak > 0 ? (uint64_t)peak : 0;
+}
+
+/* ---- the runner ---- */
+
+/* Records every request with no outcome yet (never started: Ctrl-C, a dead worker, a loop
+ * that stopped) as failed at at_us. A record has an outcome once it has a status or an
+ * error class: http_xfer_finish and http_record_error always leave one of them. */
+static void run_sweep(const struct runner *rn, uint64_t at_us)
+{
+	const char *why = stop_requested() ? STOP_MSG : rn->not_run;
+	for (size_t i = 0; i < rn->b->n; i++) {
+		struct req_result *q = &rn->out->results[i];
+		if (q->err == ERR_NONE && q->status == 0)
+			http_record_error(q, rn->b, i, ERR_OTHER, why, at_us);
+	}
+}
+
+int run_mode(enum mode m, const struct batch *b, struct run *out)
+{
+	mode_fn fn = mode_lookup(m);
+	if (!fn)
+		return -EINVAL;
+	struct runner rn = {.b = b, .out = out, .not_run = "not run"};
+	size_t all = m == MODE_ASYNC ? b->n : 1; /* without -c: async all, the others one */
+	rn.workers = m == MODE_SEQUENTIAL ? 1 : run_workers(b->concurrency, all, b->n);
+	struct cost_mark mark;
+	cost_begin(&mark);
+	rn.t0 = clock_now_us();
+	int rc = fn(&rn);
+	out->wall_us = clock_now_us() - rn.t0;
+	cost_end(&mark, out);
+	if (rc < 0)
+		return rc;
+	out->concurrency = (unsigned)rc;
+	run_sweep(&rn, out->wall_us);
 	return 0;
 }
