@@ -1,10 +1,7 @@
 /* test_client_cli.c -- latlab-client's command line: defaults, batch sizing, and the hostile
  * rows (-c 0, -n -1, unknown mode, bad URLs, conflicting flags) rejected with a message. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <curl/curl.h>
 #include <stdio.h>
 #include <errno.h>

@@ -1,10 +1,7 @@
 /* test_client_http.c -- what the client reads from a transfer: the X-Latlab-Delay-Us header
  * (table with hostile rows), the error class of every outcome, and the CPU work knobs. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -135,13 +132,15 @@ static void work_calibration_matches_cpu_time(void **state)
 	assert_in_range(best, 20000 / 3, 20000 * 3);
 }
 
-static void work_burn_is_deterministic_and_uses_the_body(void **state)
+static void work_burn_uses_the_body_or_a_fixed_pattern(void **state)
 {
 	(void)state;
-	const unsigned char a[] = "naver", b[] = "apple";
-	assert_int_equal(work_burn(1000, a, 5), work_burn(1000, a, 5));
+	const unsigned char a[] = "naver", b[] = "apple", pattern[] = "latlab!\n";
 	assert_int_not_equal(work_burn(1000, a, 5), work_burn(1000, b, 5));
-	assert_int_equal(work_burn(1000, NULL, 0), work_burn(1000, NULL, 0));
+	assert_int_not_equal(work_burn(1000, a, 5), work_burn(1001, a, 5));
+	/* an empty body hashes the documented fixed pattern */
+	assert_int_equal(work_burn(1000, NULL, 0), work_burn(1000, pattern, 8));
+	assert_int_not_equal(work_burn(1000, NULL, 0), work_burn(1000, a, 5));
 }
 
 int main(void)
@@ -152,7 +151,7 @@ int main(void)
 	        cmocka_unit_test(outcomes_are_classified),
 	        cmocka_unit_test(work_flag_accepts_cpu_durations_only),
 	        cmocka_unit_test(work_calibration_matches_cpu_time),
-	        cmocka_unit_test(work_burn_is_deterministic_and_uses_the_body),
+	        cmocka_unit_test(work_burn_uses_the_body_or_a_fixed_pattern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,8 @@
 /* test_client_report.c -- a finished run's meaning: counts by error class, latency over the
  * requests that got a response, ideal time and efficiency (or unknown), JSON keys and CSV. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "testutil.h"
+
+#include <jansson.h>
 
 #include "../../client/report.h"
 
@@ -83,15 +77,6 @@ static void ideal_is_unknown_when_a_delay_is_missing(void **state)
 	run_free(r);
 }
 
-static char *slurp(FILE *f)
-{
-	static char buf[8192];
-	rewind(f);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	return buf;
-}
-
 static void json_has_the_stable_keys(void **state)
 {
 	(void)state;
@@ -132,10 +117,8 @@ static void compare_json_holds_runs_in_order_with_speedup(void **state)
 	struct summary sums[2];
 	assert_int_equal(report_summarize(a, &sums[0]), 0);
 	assert_int_equal(report_summarize(b, &sums[1]), 0);
-	char path[] = "/tmp/latlab-test-json-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	char path[64];
+	tu_temp_file(path, sizeof(path), "");
 	char err[256];
 	assert_int_equal(report_write_json(path, runs, sums, 2, 1, err, sizeof(err)), 0);
 	json_error_t je;
@@ -157,16 +140,11 @@ static void csv_has_the_header_and_quotes_fields(void **state)
 	(void)state;
 	struct run *r = sample_run();
 	const struct run *runs[] = {r};
-	char path[] = "/tmp/latlab-test-csv-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	char path[64];
+	tu_temp_file(path, sizeof(path), "");
 	char err[256];
 	assert_int_equal(report_write_csv(path, runs, 1, urls, 2, 0, err, sizeof(err)), 0);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *text = slurp(f);
-	fclose(f);
+	char *text = tu_slurp_path(path);
 	unlink(path);
 	assert_true(
 	        strncmp(text,
@@ -178,6 +156,7 @@ static void csv_has_the_header_and_quotes_fields(void **state)
 	assert_non_null(strstr(text, "1,\"http://127.0.0.1:1/a,\"\"b\"\"\",10,12,"));
 	assert_non_null(strstr(text, ",503,512,50000,http: HTTP 503\n"));
 	assert_non_null(strstr(text, ",0,0,,\"connect: Failed to connect, refused\"\n"));
+	free(text);
 	run_free(r);
 }
 

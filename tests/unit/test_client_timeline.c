@@ -1,14 +1,11 @@
-/* test_timeline.c -- the SVG timeline: well-formed, one bar per request, lanes per worker,
+/* test_client_timeline.c -- the SVG timeline: well-formed, one bar per request, lanes per worker,
  * overlapping requests in distinct sub-rows, escaped text, clear errors, and it renders.
  *
  * Set LATLAB_TIMELINE_KEEP=DIR to keep the rendered compare picture (DIR/timeline.svg and
  * DIR/timeline.png) for a look. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -39,8 +36,7 @@ static int setup(void **state)
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/latlab-timeline-XXXXXX");
-	if (!mkdtemp(fx->dir)) {
+	if (tu_temp_dir(fx->dir, sizeof(fx->dir)) != 0) {
 		free(fx);
 		return -1;
 	}
@@ -53,7 +49,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 	char p[160];
-	static const char *const names[] = {"t.svg", "t.svg.tmp", "t.png", "big.svg"};
+	static const char *const names[] = {"t.svg", "t.png", "big.svg"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", fx->dir, names[i]);
 		unlink(p);
@@ -121,20 +117,16 @@ static struct run *async_run(size_t n, int with_delay)
 
 /* ---- reading the SVG back ---- */
 
-static char *slurp(const char *path)
+/* the entries in folder dir, "." and ".." aside */
+static size_t entries(const char *dir)
 {
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	long len = ftell(f);
-	assert_true(len > 0);
-	rewind(f);
-	char *s = malloc((size_t)len + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)len, f), (size_t)len);
-	s[len] = '\0';
-	fclose(f);
-	return s;
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t k = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		k += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return k;
 }
 
 static size_t count(const char *s, const char *needle)
@@ -170,6 +162,44 @@ static size_t entity_len(const char *p)
 			return i + 1;
 	}
 	return 0;
+}
+
+/* The attributes of a start tag from *pp to its end ('>', or "/>" for an empty element, when
+ * *empty is set); *pp moves past it. Returns NULL, or what is wrong. */
+static const char *xml_attributes(const char **pp, int *empty)
+{
+	const char *p = *pp;
+	for (;;) {
+		while (*p == ' ' || *p == '\n' || *p == '\t')
+			p++;
+		if (strncmp(p, "/>", 2) == 0 || *p == '>') {
+			*empty = *p == '/';
+			*pp = p + (*empty ? 2 : 1);
+			return NULL;
+		}
+		size_t an = 0;
+		while (is_name_char(p[an]))
+			an++;
+		if (an == 0 || p[an] != '=' || (p[an + 1] != '"' && p[an + 1] != '\''))
+			return "bad attribute";
+		char q = p[an + 1];
+		p += an + 2;
+		while (*p && *p != q) {
+			if (*p == '<')
+				return "'<' in attribute value";
+			if (*p == '&') {
+				size_t e = entity_len(p);
+				if (!e)
+					return "stray '&' in attribute";
+				p += e;
+			} else {
+				p++;
+			}
+		}
+		if (!*p)
+			return "unterminated attribute";
+		p++;
+	}
 }
 
 /* A small well-formedness check: one root element, every tag closed in order, attributes
@@ -231,42 +261,14 @@ static const char *xml_check(const char *s)
 		memcpy(name, p, n);
 		name[n] = '\0';
 		p += n;
-		for (;;) {
-			while (*p == ' ' || *p == '\n' || *p == '\t')
-				p++;
-			if (strncmp(p, "/>", 2) == 0) {
-				p += 2;
-				break;
-			}
-			if (*p == '>') {
-				if (depth == (int)(sizeof(stack) / sizeof(stack[0])))
-					return "too deep";
-				memcpy(stack[depth++], name, n + 1);
-				p++;
-				break;
-			}
-			size_t an = 0;
-			while (is_name_char(p[an]))
-				an++;
-			if (an == 0 || p[an] != '=' || (p[an + 1] != '"' && p[an + 1] != '\''))
-				return "bad attribute";
-			char q = p[an + 1];
-			p += an + 2;
-			while (*p && *p != q) {
-				if (*p == '<')
-					return "'<' in attribute value";
-				if (*p == '&') {
-					size_t e = entity_len(p);
-					if (!e)
-						return "stray '&' in attribute";
-					p += e;
-				} else {
-					p++;
-				}
-			}
-			if (!*p)
-				return "unterminated attribute";
-			p++;
+		int empty;
+		const char *why = xml_attributes(&p, &empty);
+		if (why)
+			return why;
+		if (!empty) {
+			if (depth == (int)(sizeof(stack) / sizeof(stack[0])))
+				return "too deep";
+			memcpy(stack[depth++], name, n + 1);
 		}
 	}
 	if (depth != 0)
@@ -325,7 +327,7 @@ static void sequential_run_draws_one_bar_per_request(void **state)
 	struct fixture *fx = *state;
 	struct run *r = seq_run(20, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 20);
 	assert_int_equal(count(svg, "class=\"lane\""), 1);
@@ -350,7 +352,7 @@ static void threads_get_one_lane_per_worker(void **state)
 	struct fixture *fx = *state;
 	struct run *r = threads_run(MODE_THREADS, 40, 4, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 40);
 	assert_int_equal(count(svg, "class=\"lane\""), 4);
@@ -377,7 +379,7 @@ static void processes_lanes_name_their_pid(void **state)
 	struct fixture *fx = *state;
 	struct run *r = threads_run(MODE_PROCESSES, 12, 3, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"lane\""), 3);
 	assert_non_null(strstr(svg, "process 2 (pid 6001)"));
@@ -390,7 +392,7 @@ static void async_overlapping_requests_take_distinct_rows(void **state)
 	struct fixture *fx = *state;
 	struct run *r = async_run(100, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 100);
 	assert_int_equal(count(svg, "class=\"lane\""), 1);
@@ -429,7 +431,7 @@ static void free_sub_rows_are_reused_first_fit(void **state)
 	}
 	r->wall_us = 20000;
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	size_t k = 0;
 	for (const char *t = strstr(svg, "<rect class=\"req"); t;
 	     t = strstr(t + 1, "<rect class=\"req"), k++) {
@@ -447,7 +449,7 @@ static void urls_are_xml_escaped(void **state)
 	static const char *const urls[] = {"http://h/a?x=1&y=<b>\"q\"'", "http://h/\x01\xff\xc3"};
 	struct run *r = seq_run(4, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_non_null(strstr(svg, "x=1&amp;y=&lt;b&gt;&quot;q&quot;&apos;"));
 	assert_null(strstr(svg, "y=<b>"));
@@ -461,7 +463,7 @@ static void title_says_efficiency_unknown_without_delays(void **state)
 	struct fixture *fx = *state;
 	struct run *r = seq_run(10, 0);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_non_null(strstr(svg, "efficiency unknown"));
 	free(svg);
 	run_free(r);
@@ -473,7 +475,7 @@ static void compare_panels_share_one_axis_and_show_speedup(void **state)
 	struct run *runs[4] = {seq_run(100, 1), threads_run(MODE_THREADS, 100, 4, 1),
 	                       threads_run(MODE_PROCESSES, 100, 4, 1), async_run(100, 1)};
 	assert_int_equal(write_runs(fx->path, runs, 4, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"panel\""), 4);
 	assert_int_equal(count(svg, "class=\"req"), 400);
@@ -508,7 +510,7 @@ static void failed_requests_are_marked(void **state)
 	snprintf(r->results[3].errmsg, sizeof(r->results[3].errmsg),
 	         "timeout after <5s> & gave up");
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 8);
 	assert_int_equal(count(svg, "class=\"req fail\""), 1);
@@ -530,7 +532,7 @@ static void async_rows_equal_the_most_requests_in_flight(void **state)
 		fill(&r->results[i], i, 0, (i / 10) * 10000 + i % 10 * 50, 9000, 1);
 	r->wall_us = 100000;
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	long max_row = -1;
 	for (const char *t = strstr(svg, "<rect class=\"req"); t;
 	     t = strstr(t + 1, "<rect class=\"req")) {
@@ -559,7 +561,7 @@ static void legend_summarises_many_urls(void **state)
 	r->results[29].url_index = 99; /* beyond the list: still drawn, named by number */
 	urls[1] = "https://www.example.org/";
 	assert_int_equal(write_runs(fx->path, &r, 1, urls, 15), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 30);
 	assert_non_null(strstr(svg, ">leaf0</tspan>"));
@@ -578,7 +580,7 @@ static void long_runs_count_the_axis_in_seconds(void **state)
 	r->wall_us = 16300000; /* the lecture's 16.3 s */
 	r->results[9].end_us = 16200000;
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_non_null(strstr(svg, "started (s)"));
 	assert_non_null(strstr(svg, ">18</text>")); /* ticks every 2 s up to 18 s */
 	assert_null(strstr(svg, ">20</text>"));
@@ -587,7 +589,7 @@ static void long_runs_count_the_axis_in_seconds(void **state)
 	r->wall_us = 90000;
 	r->results[9].end_us = 89000;
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	svg = slurp(fx->path);
+	svg = tu_slurp_path(fx->path);
 	assert_non_null(strstr(svg, "started (ms)"));
 	assert_non_null(strstr(svg, ">90</text>"));
 	free(svg);
@@ -624,7 +626,7 @@ static void empty_run_draws_an_empty_panel(void **state)
 	struct run *r = run_new(MODE_ASYNC, 0);
 	assert_non_null(r);
 	assert_int_equal(write_runs(fx->path, &r, 1, NULL, 0), 0);
-	char *svg = slurp(fx->path);
+	char *svg = tu_slurp_path(fx->path);
 	assert_well_formed_svg(svg);
 	assert_int_equal(count(svg, "class=\"req"), 0);
 	assert_non_null(strstr(svg, "(no requests)"));
@@ -641,10 +643,8 @@ static void file_is_replaced_atomically(void **state)
 	fclose(f);
 	struct run *r = seq_run(2, 1);
 	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
-	char tmp[160];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", fx->path);
-	assert_int_equal(access(tmp, F_OK), -1);
-	char *svg = slurp(fx->path);
+	assert_int_equal(entries(fx->dir), 1); /* t.svg alone: no temporary file left */
+	char *svg = tu_slurp_path(fx->path);
 	assert_null(strstr(svg, "old and much longer"));
 	assert_well_formed_svg(svg);
 	free(svg);
@@ -663,7 +663,7 @@ static void ten_thousand_requests_are_fast(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	assert_true(s < (getenv("LATLAB_SANITIZED") ? 20.0 : 2.0));
-	char *svg = slurp(path);
+	char *svg = tu_slurp_path(path);
 	assert_int_equal(count(svg, "class=\"req"), 20000);
 	assert_int_equal(count(svg, "class=\"lane\""), 101);
 	const char *why = xml_check(svg);
@@ -710,7 +710,7 @@ static void compare_picture_renders_to_png(void **state)
 	struct stat st;
 	assert_int_equal(stat(png, &st), 0);
 	assert_true(st.st_size > 1000);
-	char *bytes = slurp(png);
+	char *bytes = tu_slurp_path(png);
 	assert_memory_equal(bytes, "\x89PNG\r\n\x1a\n", 8);
 	free(bytes);
 	for (int i = 0; i < 4; i++)
