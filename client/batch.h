@@ -1,9 +1,9 @@
 /* batch.h -- what every client mode shares: the batch to run and the record of each request.
  *
- * A mode (sequential.c, threads.c, processes.c, async.c) takes a const struct batch and
- * fills a struct run: one struct req_result per request, in batch order (results[i] is
- * request i), plus the wall time and the client's own cost. Reports (summary, JSON, CSV,
- * timeline) read a finished struct run and never change it. */
+ * run_mode (modes.h) runs a mode over a const struct batch and fills a struct run: one
+ * struct req_result per request, in batch order (results[i] is request i), plus the wall
+ * time and the client's own cost. Reports (summary, JSON, CSV, timeline) read a finished
+ * struct run and never change it. run_new, run_free and run_ideal_us live in run.c. */
 #ifndef LATLAB_BATCH_H
 #define LATLAB_BATCH_H
 

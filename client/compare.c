@@ -8,7 +8,6 @@
 #include "stop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,32 +64,22 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 /* runs mode m in a child; fills *r (already allocated with b->n records) */
 static int compare_one(const struct batch *b, enum mode m, struct run *r)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -errno;
 	fflush(stdout);
 	fflush(stderr);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		compare_child(b, m, p[1]);
-	}
-	close(p[1]);
+	int fd;
+	pid_t pid = fdio_fork_pipe(&fd);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
+		compare_child(b, m, fd);
 	struct compare_head head;
 	int forwarded = 0;
-	int rc = compare_read_all(p[0], &head, sizeof(head), pid, &forwarded);
+	int rc = compare_read_all(fd, &head, sizeof(head), pid, &forwarded);
 	if (rc == 0 && head.run.n == r->n)
-		rc = compare_read_all(p[0], r->results, r->n * sizeof(*r->results), pid,
-		                      &forwarded);
+		rc = compare_read_all(fd, r->results, r->n * sizeof(*r->results), pid, &forwarded);
 	else
 		rc = -1;
-	close(p[0]);
+	close(fd);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -12,7 +12,6 @@
 #include "stop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -94,29 +93,21 @@ static int proc_spawn(struct proc_pool *P)
 	fflush(stdout); /* a child must not write the parent's buffered output again */
 	fflush(stderr);
 	for (; P->started < P->rn->workers; P->started++) {
-		int p[2];
-		if (pipe2(p, O_CLOEXEC) != 0)
-			return -errno;
-		pid_t pid = fork();
-		if (pid < 0) {
-			int e = -errno;
-			close(p[0]);
-			close(p[1]);
-			return e;
-		}
+		int fd;
+		pid_t pid = fdio_fork_pipe(&fd);
+		if (pid < 0)
+			return (int)pid;
 		if (pid == 0) {
-			close(p[0]);
 			for (size_t k = 0; k < P->started; k++)
 				close(P->w[k].fd);
 			/* the worker needs none of the parent's bookkeeping (and valgrind sees
 			 * no copy of it lost when the worker exits) */
 			free(P->w);
 			free(P->pfd);
-			proc_child(P->rn, P->next, p[1], (uint32_t)P->started);
+			proc_child(P->rn, P->next, fd, (uint32_t)P->started);
 		}
-		close(p[1]);
 		P->w[P->started].pid = pid;
-		P->w[P->started].fd = p[0];
+		P->w[P->started].fd = fd;
 		P->w[P->started].pending = SIZE_MAX;
 	}
 	return 0;

@@ -43,18 +43,21 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
                                  size_t nruns, const char *const *urls, size_t nurls);
 
-/* The JSON object of one run (the keys README documents, plus the client's cost); speedup_base is
- * the sequential run's summary for a "speedup" key, or NULL. New reference; NULL on no memory. */
+/* The JSON object of one run (the keys README documents, plus the client's cost);
+ * speedup_base is the sequential run's summary for a "speedup" key, or NULL. New reference;
+ * NULL on no memory. */
 json_t *report_run_json(const struct run *r, const struct summary *s,
                         const struct summary *speedup_base);
 
 /* Writes one run's object (compare == 0, nruns == 1) or {"runs": [...]} to path ("-":
- * stdout). Returns 0, or a negative errno with a one-line message in err. */
+ * stdout; a file is replaced whole, or left as it was on failure). Returns 0, or a negative
+ * errno with a one-line message in err. */
 int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
                       size_t nruns, int compare, char *err, size_t errlen);
 
 /* Writes the CSV header and one row per request of every run (with a trailing "mode" column
- * when compare) to path ("-": stdout). Returns 0, or a negative errno with a message. */
+ * when compare) to path ("-": stdout; a file is replaced whole). Returns 0, or a negative
+ * errno with a message in err. */
 int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
                      const char *const *urls, size_t nurls, int compare, char *err, size_t errlen);
 

@@ -28,8 +28,3 @@ int stop_requested(void)
 {
 	return stop_flag != 0;
 }
-
-void stop_request(void)
-{
-	stop_flag = 1;
-}

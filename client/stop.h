@@ -8,11 +8,8 @@
  * Inherited by forked workers. */
 void stop_install(void);
 
-/* 1 once a stop was asked for (by a signal or stop_request), else 0. Async-signal-safe. */
+/* 1 once a stop was asked for (by SIGINT or SIGTERM), else 0. Async-signal-safe. */
 int stop_requested(void);
-
-/* Asks for a stop as a signal would. */
-void stop_request(void);
 
 #define STOP_MSG "interrupted"
 

@@ -21,13 +21,13 @@
 
 #include <stddef.h>
 
-/* Writes the SVG for runs[0..nruns) to path: to path.tmp first, then renamed over path, so
- * a reader never sees half a picture. urls/nurls name the batch's distinct URLs for the
- * legend and tooltips (not owned; NULL/0 labels them "URL k"). Reads the runs, never changes
- * them. Time and memory are O(n log n) in the number of requests.
- * Returns 0, or a negative errno with a one-line message naming path in err (when err is
- * not NULL): -EINVAL for no runs or a NULL run, -ENOMEM, or the errno of a failed
- * open/write/rename (no file is left behind then). */
+/* Writes the SVG for runs[0..nruns) to path: to a temporary file beside it first, then
+ * renamed over path (common/atomicfile), so a reader never sees half a picture. urls/nurls name the
+ * batch's distinct URLs for the legend and tooltips (not owned; NULL/0 labels them "URL k"). Reads
+ * the runs, never changes them. Time and memory are O(n log n) in the number of requests. Returns
+ * 0, or a negative errno with a one-line message naming path in err (when err is not NULL; no flag
+ * prefix, the caller adds its own): -EINVAL for no runs or a NULL run, -ENOMEM, or the errno of a
+ * failed open/write/rename (no file is left behind then). */
 int timeline_write_svg(const char *path, const struct run *const *runs, size_t nruns,
                        const char *const *urls, size_t nurls, char *err, size_t errlen);
 

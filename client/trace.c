@@ -1,7 +1,8 @@
 /* trace.c -- one "PID process | TID url : URL" line per request start; no buffering, no locks. */
 #include "trace.h"
 
-#include <errno.h>
+#include "fdio.h"
+
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,15 +18,7 @@ void trace_request(pid_t pid, pid_t tid, const char *url)
 		len = (int)sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
-	size_t off = 0;
-	while (off < (size_t)len) {
-		ssize_t w = write(STDOUT_FILENO, line + off, (size_t)len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		off += (size_t)w;
-	}
+	(void)fdio_write_all(STDOUT_FILENO, line, (size_t)len); /* a lost line is no error */
 }
 
 pid_t trace_gettid(void)
