@@ -1,8 +1,8 @@
-/* main.c -- latlab-server: command line, site table, signals, graceful shutdown.
- * The HTTP work is in http.c, the sites in sites.c/config.c, the timer in delay.c. */
-#include "clock.h"
+/* main.c -- latlab-server: command line, site table, signals, the port file and the exit
+ * status. The HTTP server and its drain policy are server.c's, the sites sites.c/config.c's. */
+#include "atomicfile.h"
 #include "config.h"
-#include "http.h"
+#include "server.h"
 #include "sites.h"
 #include "units.h"
 
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #define EXIT_USAGE 2
@@ -130,89 +130,91 @@ static int duration_opt(const char *name, const char *arg, uint64_t min, uint64_
 	return 0;
 }
 
-/* 0 to run, 1 when --help/--version answered, -EINVAL on a usage error (reported) */
-static int parse_args(int argc, char **argv, struct srv_config *c)
+/* applies one known option (an OPT_* value) with its argument to *c: 0, 1 when --help or
+ * --version answered, -EINVAL on a usage error (reported) */
+static int apply_option(int opt, const char *arg, struct srv_config *c)
 {
 	char why[160];
 	uint64_t v = 0;
-	int opt;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_LISTEN: {
+		unsigned char addr[sizeof(struct in6_addr)];
+		if (inet_pton(AF_INET, arg, addr) != 1 && inet_pton(AF_INET6, arg, addr) != 1)
+			return usage_error("--listen: invalid address '%s'; accepted: a numeric "
+			                   "IPv4 or IPv6 address, e.g. 127.0.0.1 or ::1",
+			                   arg);
+		c->listen = arg;
+		break;
+	}
+	case OPT_PORT:
+		rc = number_opt("port", arg, 0, 65535, &v);
+		c->port = (unsigned)v;
+		break;
+	case OPT_PORT_FILE:
+		if (!*arg)
+			return usage_error("--port-file: empty path");
+		c->port_file = arg;
+		break;
+	case OPT_CONFIG:
+		c->config = arg;
+		break;
+	case OPT_SEED:
+		rc = number_opt("seed", arg, 0, UINT64_MAX, &c->seed);
+		break;
+	case OPT_TIME_SCALE:
+		if (units_parse_double(arg, 0, 1000, &c->time_scale, why, sizeof(why)) != 0)
+			return usage_error("--time-scale: %s", why);
+		break;
+	case OPT_MAX_DELAY:
+		rc = duration_opt("max-delay", arg, 1000, 3600ULL * 1000000, &c->max_delay_us);
+		break;
+	case OPT_THREADS:
+		rc = number_opt("threads", arg, 1, 64, &v);
+		c->threads = (unsigned)v;
+		break;
+	case OPT_MAX_CONN:
+		rc = number_opt("max-connections", arg, 1, 1000000, &v);
+		c->max_connections = (unsigned)v;
+		break;
+	case OPT_IDLE_TIMEOUT:
+		rc = duration_opt("idle-timeout", arg, 1000000, 3600ULL * 1000000, &v);
+		c->idle_timeout_s = (v + 999999) / 1000000; /* libmicrohttpd counts seconds */
+		break;
+	case OPT_GRACE:
+		rc = duration_opt("grace", arg, 0, 600ULL * 1000000, &c->grace_us);
+		break;
+	case OPT_ACCESS_LOG:
+		if (!*arg)
+			return usage_error("--access-log: empty path; accepted: a path or -");
+		c->access_log = arg;
+		break;
+	case OPT_QUIET:
+		c->quiet = 1;
+		break;
+	case OPT_HELP:
+		usage(stdout);
+		return 1;
+	case OPT_VERSION:
+		printf("latlab-server %s\n", LATLAB_VERSION);
+		return 1;
+	}
+	return rc;
+}
+
+/* 0 to run, 1 when --help/--version answered, -EINVAL on a usage error (reported) */
+static int parse_args(int argc, char **argv, struct srv_config *c)
+{
+	int opt, rc;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		int rc = 0;
-		switch (opt) {
-		case OPT_LISTEN: {
-			unsigned char addr[sizeof(struct in6_addr)];
-			if (inet_pton(AF_INET, optarg, addr) != 1 &&
-			    inet_pton(AF_INET6, optarg, addr) != 1)
-				return usage_error(
-				        "--listen: invalid address '%s'; accepted: a numeric "
-				        "IPv4 or IPv6 address, e.g. 127.0.0.1 or ::1",
-				        optarg);
-			c->listen = optarg;
-			break;
-		}
-		case OPT_PORT:
-			rc = number_opt("port", optarg, 0, 65535, &v);
-			c->port = (unsigned)v;
-			break;
-		case OPT_PORT_FILE:
-			if (!*optarg)
-				return usage_error("--port-file: empty path");
-			c->port_file = optarg;
-			break;
-		case OPT_CONFIG:
-			c->config = optarg;
-			break;
-		case OPT_SEED:
-			rc = number_opt("seed", optarg, 0, UINT64_MAX, &c->seed);
-			break;
-		case OPT_TIME_SCALE:
-			if (units_parse_double(optarg, 0, 1000, &c->time_scale, why, sizeof(why)) !=
-			    0)
-				return usage_error("--time-scale: %s", why);
-			break;
-		case OPT_MAX_DELAY:
-			rc = duration_opt("max-delay", optarg, 1000, 3600ULL * 1000000,
-			                  &c->max_delay_us);
-			break;
-		case OPT_THREADS:
-			rc = number_opt("threads", optarg, 1, 64, &v);
-			c->threads = (unsigned)v;
-			break;
-		case OPT_MAX_CONN:
-			rc = number_opt("max-connections", optarg, 1, 1000000, &v);
-			c->max_connections = (unsigned)v;
-			break;
-		case OPT_IDLE_TIMEOUT:
-			rc = duration_opt("idle-timeout", optarg, 1000000, 3600ULL * 1000000, &v);
-			c->idle_timeout_s =
-			        (v + 999999) / 1000000; /* libmicrohttpd counts seconds */
-			break;
-		case OPT_GRACE:
-			rc = duration_opt("grace", optarg, 0, 600ULL * 1000000, &c->grace_us);
-			break;
-		case OPT_ACCESS_LOG:
-			if (!*optarg)
-				return usage_error(
-				        "--access-log: empty path; accepted: a path or -");
-			c->access_log = optarg;
-			break;
-		case OPT_QUIET:
-			c->quiet = 1;
-			break;
-		case OPT_HELP:
-			usage(stdout);
-			return 1;
-		case OPT_VERSION:
-			printf("latlab-server %s\n", LATLAB_VERSION);
-			return 1;
-		case ':':
+		if (opt == ':')
 			return usage_error("%s needs a value", argv[optind - 1]);
-		default:
+		if (opt < OPT_LISTEN)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-		if (rc)
+		if ((rc = apply_option(opt, optarg, c)) != 0)
 			return rc;
 	}
 	if (optind < argc)
@@ -229,21 +231,13 @@ static int parse_args(int argc, char **argv, struct srv_config *c)
 /* writes "PORT\n" to a temporary file beside path, then renames it over path */
 static int write_port_file(const char *path, unsigned port)
 {
-	char tmp[4096];
-	FILE *f;
+	struct atomic_file a;
+	int rc = atomic_file_open(&a, path);
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	if (!(f = fopen(tmp, "w")))
-		return -errno;
-	int bad = fprintf(f, "%u\n", port) < 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) != 0) {
-		int e = errno ? errno : EIO;
-		unlink(tmp);
-		return -e;
-	}
-	return 0;
+	if (rc != 0)
+		return rc;
+	fprintf(a.f, "%u\n", port);
+	return atomic_file_commit(&a);
 }
 
 /* lets the process hold max_connections sockets when the hard limit allows */
@@ -263,13 +257,79 @@ static void raise_fd_limit(const struct srv_config *c)
 		        (unsigned long long)rl.rlim_cur, c->max_connections);
 }
 
-/* waits for a signal in set for at most timeout_us (forever when 0); the signal or 0 */
-static int wait_signal(const sigset_t *set, uint64_t timeout_us)
+/* waits for a signal on the signalfd sfd (blocking); 0, or -errno */
+static int wait_signal(int sfd)
 {
-	if (timeout_us == 0)
-		return sigwaitinfo(set, NULL) > 0 ? 1 : 0;
-	struct timespec ts = {(time_t)(timeout_us / 1000000), (long)(timeout_us % 1000000) * 1000};
-	return sigtimedwait(set, NULL, &ts) > 0 ? 1 : 0;
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* the built-in sites, then --config's; 0, or EXIT_USAGE (reported) */
+static int load_sites(const struct srv_config *cfg, struct srv_sites *sites)
+{
+	char err[512];
+
+	srv_sites_builtin(sites);
+	if (cfg->config && srv_config_load(cfg->config, sites, err, sizeof(err))) {
+		fprintf(stderr, "latlab-server: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (srv_sites_finish(sites, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-server: %s%s\n", cfg->config ? cfg->config : "", err);
+		srv_sites_free(sites);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* announces the server: the listening line, the port file, the note; 0, or 1 (reported) */
+static int announce(const struct srv_config *cfg, const struct srv_sites *sites, unsigned port)
+{
+	int v6 = strchr(cfg->listen, ':') != NULL, rc;
+
+	if (!cfg->quiet) {
+		printf("latlab-server listening on http://%s%s%s:%u\n", v6 ? "[" : "", cfg->listen,
+		       v6 ? "]" : "", port);
+		fflush(stdout);
+	}
+	if (cfg->port_file && (rc = write_port_file(cfg->port_file, port)) != 0) {
+		fprintf(stderr, "latlab-server: --port-file: cannot write '%s': %s\n",
+		        cfg->port_file, strerror(-rc));
+		return 1;
+	}
+	if (!cfg->quiet)
+		fprintf(stderr, "latlab-server: %zu sites, seed %llu, time scale %g, %u threads\n",
+		        sites->n, (unsigned long long)cfg->seed, cfg->time_scale, cfg->threads);
+	return 0;
+}
+
+/* serves until a signal, drains within --grace (a second signal cuts it short) and stops;
+ * the exit status: 1 when a second signal cut requests short, else 0 */
+static int serve(const struct srv_config *cfg, struct srv_server *srv, int sfd)
+{
+	struct srv_drain d = {0};
+	int rc;
+
+	wait_signal(sfd);
+	uint64_t in_flight = srv_server_quiesce(srv);
+	if (!cfg->quiet)
+		fprintf(stderr, "latlab-server: stopping; %llu requests in flight\n",
+		        (unsigned long long)in_flight);
+	if ((rc = srv_server_drain(srv, cfg->grace_us, sfd, &d)) != 0)
+		fprintf(stderr, "latlab-server: the drain was cut short: %s\n", strerror(-rc));
+	srv_server_stop(srv);
+	if (cfg->port_file)
+		unlink(cfg->port_file);
+	if (!cfg->quiet)
+		fprintf(stderr, "latlab-server: stopped after %llu requests (%llu cut short)\n",
+		        (unsigned long long)d.requests, (unsigned long long)d.left);
+	return d.cancelled && d.left ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -279,79 +339,38 @@ int main(int argc, char **argv)
 	struct srv_server *srv;
 	sigset_t set;
 	char err[512];
-	int rc;
+	int rc, sfd;
 
 	srv_config_defaults(&cfg);
 	rc = parse_args(argc, argv, &cfg);
 	if (rc)
 		return rc > 0 ? 0 : EXIT_USAGE;
+	if ((rc = load_sites(&cfg, &sites)) != 0)
+		return rc;
 
-	srv_sites_builtin(&sites);
-	if (cfg.config && srv_config_load(cfg.config, &sites, err, sizeof(err))) {
-		fprintf(stderr, "latlab-server: %s\n", err);
-		return EXIT_USAGE;
-	}
-	if (srv_sites_finish(&sites, err, sizeof(err)) != 0) {
-		fprintf(stderr, "latlab-server: %s%s\n", cfg.config ? cfg.config : "", err);
-		srv_sites_free(&sites);
-		return EXIT_USAGE;
-	}
-
-	/* signals are taken synchronously by this thread; every other thread inherits the mask */
+	/* signals are read from a signalfd by this thread; every other thread inherits the mask */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "latlab-server: signalfd: %s\n", strerror(errno));
+		srv_sites_free(&sites);
+		return 1;
+	}
 	raise_fd_limit(&cfg);
 
 	srv = srv_server_start(&cfg, &sites, err, sizeof(err));
 	if (!srv) {
 		fprintf(stderr, "latlab-server: %s\n", err);
-		srv_sites_free(&sites);
-		return 1;
-	}
-	unsigned port = srv_server_port(srv);
-	int v6 = strchr(cfg.listen, ':') != NULL;
-	if (!cfg.quiet) {
-		printf("latlab-server listening on http://%s%s%s:%u\n", v6 ? "[" : "", cfg.listen,
-		       v6 ? "]" : "", port);
-		fflush(stdout);
-	}
-	if (cfg.port_file && (rc = write_port_file(cfg.port_file, port)) != 0) {
-		fprintf(stderr, "latlab-server: --port-file: cannot write '%s': %s\n",
-		        cfg.port_file, strerror(-rc));
+		rc = 1;
+	} else if ((rc = announce(&cfg, &sites, srv_server_port(srv))) != 0) {
 		srv_server_stop(srv);
-		srv_sites_free(&sites);
-		return 1;
+	} else {
+		rc = serve(&cfg, srv, sfd);
 	}
-	if (!cfg.quiet)
-		fprintf(stderr, "latlab-server: %zu sites, seed %llu, time scale %g, %u threads\n",
-		        sites.n, (unsigned long long)cfg.seed, cfg.time_scale, cfg.threads);
-
-	wait_signal(&set, 0);
-	srv_server_quiesce(srv);
-	const struct srv_stats *st = srv_server_stats(srv);
-	uint64_t deadline = clock_now_us() + cfg.grace_us;
-	int forced = 0;
-	if (!cfg.quiet)
-		fprintf(stderr, "latlab-server: stopping; %llu requests in flight\n",
-		        (unsigned long long)atomic_load(&st->in_flight));
-	/* fault=timeout requests are held on purpose: the drain does not wait for them */
-	while (atomic_load(&st->in_flight) > atomic_load(&st->held) && clock_now_us() < deadline) {
-		if (wait_signal(&set, 5000)) {
-			forced = 1;
-			break;
-		}
-	}
-	uint64_t fl = atomic_load(&st->in_flight), held = atomic_load(&st->held);
-	uint64_t left = fl > held ? fl - held : 0, total = atomic_load(&st->requests);
-	srv_server_stop(srv);
+	close(sfd);
 	srv_sites_free(&sites);
-	if (cfg.port_file)
-		unlink(cfg.port_file);
-	if (!cfg.quiet)
-		fprintf(stderr, "latlab-server: stopped after %llu requests (%llu cut short)\n",
-		        (unsigned long long)total, (unsigned long long)left);
-	return forced && left ? 1 : 0;
+	return rc;
 }

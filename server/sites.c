@@ -1,5 +1,5 @@
 /* sites.c -- the site table: built-in stand-ins, lookup by host and path, body generation.
- * It does not parse files (config.c) or speak HTTP (http.c). */
+ * It does not parse files (config.c) or speak HTTP (request.c, reply.c). */
 #include "sites.h"
 
 #include "rng.h"

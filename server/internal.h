@@ -1,0 +1,108 @@
+/* internal.h -- what the pieces of the HTTP server share, and nothing else sees: the server's
+ * state (server.c), one request's state (request.c), the replies (reply.c) and the
+ * /__latlab/ endpoints (admin.c). main.c and the tests use server.h. */
+#ifndef LATLAB_SERVER_INTERNAL_H
+#define LATLAB_SERVER_INTERNAL_H
+
+#include "config.h"
+#include "query.h"
+#include "server.h"
+#include "sites.h"
+#include "stats.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct srv_server {
+	const struct srv_config *cfg;
+	const struct srv_sites *sites;
+	struct srv_stats stats;
+	struct srv_timer *timer;
+	struct MHD_Daemon *daemon;
+	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
+	atomic_int draining;           /* stopping accepting: responses carry Connection: close */
+	atomic_int stopping;           /* stop begun: no new delays */
+	int changed_fd;                /* eventfd: while draining, a request completed or resumed */
+	int log_fd;                    /* access log, -1 when off */
+	unsigned port;
+	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
+	char start_err[256];
+};
+
+/* Where a request is. Only the daemon thread that serves the connection reads or writes a
+ * struct req: the timer thread resumes the connection and never sees the struct. */
+enum req_state {
+	REQ_HEAD,      /* the head is in; the request is not complete yet */
+	REQ_ANSWERED,  /* answered (or refused) at once, without a delay */
+	REQ_SUSPENDED, /* waiting on the timer for deadline_us */
+	REQ_RESUMED,   /* resumed: answered, or cut short by a stop */
+};
+
+/* one request, from its head (allocated) to libmicrohttpd's completion callback (freed) */
+struct req {
+	enum req_state state;
+	const struct srv_site *site;
+	struct srv_overrides o;
+	uint64_t seq, delay_us, deadline_us;
+	int held; /* a fault=timeout: counted in stats.held */
+};
+
+/* ---- server.c ---- */
+
+/* Suspends conn and schedules its resume at deadline_us (clock_now_us time). Call only from
+ * the access handler or a content reader of conn, which must then return at once. Without
+ * memory for the timer it resumes conn at once. */
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
+
+/* While draining, wakes srv_server_drain and srv_server_stop to look at the counters again;
+ * call after lowering stats.in_flight, stats.held or stats.suspended. */
+void srv_server_changed(struct srv_server *srv);
+
+/* ---- request.c: libmicrohttpd's callbacks, srv is their cls ---- */
+
+/* The access handler (MHD_AccessHandlerCallback): allocates the struct req on the head, then
+ * routes, validates and answers or suspends once the request is complete. */
+enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                   const char *method, const char *version, const char *upload_data,
+                                   size_t *upload_data_size, void **con_cls);
+
+/* MHD_OPTION_NOTIFY_COMPLETED: frees the struct req and counts the request out. */
+void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                           enum MHD_RequestTerminationCode toe);
+
+/* ---- reply.c: every response goes through here and into the access log ---- */
+
+/* A JSON string of s with bytes outside printable ASCII replaced by '?', at most 200 chars. */
+json_t *srv_json_safe(const char *s);
+
+/* Queues text (malloc'd; freed here whatever happens) as the whole body. MHD_NO on failure. */
+enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               char *text, const char *ctype, const char *method, const char *url);
+
+/* Queues root (consumed; NULL means out of memory) as a compact JSON body. */
+enum MHD_Result srv_reply_json(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               json_t *root, const char *method, const char *url);
+
+/* Queues {"error", "param" (when not NULL), "accepted"}. */
+enum MHD_Result srv_reply_error(struct srv_server *srv, struct MHD_Connection *conn,
+                                unsigned status, const char *error, const char *param,
+                                const char *accepted, const char *method, const char *url);
+
+/* Queues the 404 for a request no site matches, listing the sites. */
+enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connection *conn,
+                                       const char *url, const char *host, const char *method);
+
+/* Answers r (site, overrides, seq and delay filled in) with its site's body, dripped when a
+ * bandwidth applies, or carries out its fault (MHD_NO: libmicrohttpd closes the connection). */
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url);
+
+/* ---- admin.c ---- */
+
+/* Answers a request for /__latlab/... (url starts with it); 404 for an unknown endpoint. */
+enum MHD_Result srv_admin(struct srv_server *srv, struct MHD_Connection *conn, const char *url,
+                          const char *method);
+
+#endif

@@ -1,0 +1,290 @@
+/* reply.c -- every response: the site's body (a slice of the pre-built one, or generated and
+ * dripped at a bandwidth), the injected faults, JSON and text replies, and one access-log
+ * line per reply. It decides nothing about routing or delays (request.c). */
+#include "internal.h"
+
+#include "clock.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SERVER_HEADER "latlab/" LATLAB_VERSION
+#define DRIP_STEPS    50 /* a bandwidth-limited body goes out in bursts of bw/50 bytes */
+
+/* the body source of a sized-beyond-the-site or bandwidth-limited response */
+struct body_src {
+	struct srv_server *srv;
+	struct MHD_Connection *conn;
+	const char *src;
+	size_t src_len;
+	uint64_t total, bw, start_us;
+};
+
+json_t *srv_json_safe(const char *s)
+{
+	char buf[201];
+	size_t i = 0;
+
+	for (; s && s[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
+/* the client's address as text, "-" when unknown */
+static void client_addr(struct MHD_Connection *conn, char *addr, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(addr, len, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, addr,
+		          (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		          addr, (socklen_t)len);
+}
+
+static void access_log(struct srv_server *srv, struct MHD_Connection *conn, const char *method,
+                       const char *url, unsigned status, uint64_t bytes, const char *site,
+                       uint64_t seq, uint64_t delay_us)
+{
+	char line[512], addr[INET6_ADDRSTRLEN], when[32];
+	struct timespec ts;
+	struct tm tm;
+
+	if (srv->log_fd < 0)
+		return;
+	client_addr(conn, addr, sizeof(addr));
+	clock_gettime(CLOCK_REALTIME, &ts); /* a log timestamp, not an interval */
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	int n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s %.200s %u %llu %s %llu %llu\n", when,
+	                 ts.tv_nsec / 1000000, addr, method, url, status, (unsigned long long)bytes,
+	                 site ? site : "-", (unsigned long long)seq, (unsigned long long)delay_us);
+	if (n > 0) {
+		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+		/* one write per line: lines from different threads never interleave */
+		ssize_t w = write(srv->log_fd, line, len);
+		(void)w;
+	}
+}
+
+static enum MHD_Result queue(struct srv_server *srv, struct MHD_Connection *conn,
+                             struct MHD_Response *resp, unsigned status)
+{
+	enum MHD_Result rc;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_SERVER, SERVER_HEADER);
+	if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	rc = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	if (rc == MHD_YES)
+		srv_stats_status(&srv->stats, status);
+	return rc;
+}
+
+/* ---- text and JSON ---------------------------------------------------------------------- */
+
+enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               char *text, const char *ctype, const char *method, const char *url)
+{
+	if (!text)
+		return MHD_NO;
+	size_t len = strlen(text);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	access_log(srv, conn, method, url, status, len, NULL, 0, 0);
+	return queue(srv, conn, resp, status);
+}
+
+enum MHD_Result srv_reply_json(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               json_t *root, const char *method, const char *url)
+{
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return srv_reply_text(srv, conn, status, text, "application/json", method, url);
+}
+
+enum MHD_Result srv_reply_error(struct srv_server *srv, struct MHD_Connection *conn,
+                                unsigned status, const char *error, const char *param,
+                                const char *accepted, const char *method, const char *url)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "error", srv_json_safe(error));
+	if (param)
+		json_object_set_new(root, "param", srv_json_safe(param));
+	json_object_set_new(root, "accepted", srv_json_safe(accepted));
+	return srv_reply_json(srv, conn, status, root, method, url);
+}
+
+enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connection *conn,
+                                       const char *url, const char *host, const char *method)
+{
+	json_t *root = json_object(), *names = json_array();
+	char accepted[256];
+	size_t off = 0;
+
+	off += (size_t)snprintf(accepted, sizeof(accepted),
+	                        "a path /SITE[/...] or a Host of a site; sites:");
+	for (size_t i = 0; i < srv->sites->n; i++) {
+		json_array_append_new(names, json_string(srv->sites->site[i].name));
+		if (off < sizeof(accepted))
+			off += (size_t)snprintf(accepted + off, sizeof(accepted) - off, " %s",
+			                        srv->sites->site[i].path);
+	}
+	json_object_set_new(root, "error", json_string("unknown site"));
+	json_object_set_new(root, "path", srv_json_safe(url));
+	json_object_set_new(root, "host", host ? srv_json_safe(host) : json_null());
+	json_object_set_new(root, "sites", names);
+	json_object_set_new(root, "accepted", json_string(accepted));
+	return srv_reply_json(srv, conn, MHD_HTTP_NOT_FOUND, root, method, url);
+}
+
+/* ---- the site's body -------------------------------------------------------------------- */
+
+/* how many bytes of a drip may go out at pos: > 0, or 0 after suspending until more may */
+static uint64_t drip_allowed(struct body_src *b, uint64_t pos, uint64_t want)
+{
+	uint64_t elapsed = clock_now_us() - b->start_us;
+	double bytes = (double)elapsed * (double)b->bw / 1e6; /* no u64 overflow */
+	uint64_t allowed = bytes >= (double)b->total ? b->total : (uint64_t)bytes;
+
+	if (allowed <= pos) {
+		uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
+		double wait_us = (double)(pos + step) * 1e6 / (double)b->bw;
+		srv_suspend_until(b->srv, b->conn, b->start_us + (uint64_t)wait_us + 1);
+		return 0;
+	}
+	return want > allowed - pos ? allowed - pos : want;
+}
+
+static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct body_src *b = cls;
+
+	if (pos >= b->total)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	uint64_t want = b->total - pos;
+	if (want > max)
+		want = max;
+	if (b->bw) {
+		if (atomic_load_explicit(&b->srv->stopping, memory_order_relaxed))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if ((want = drip_allowed(b, pos, want)) == 0)
+			return 0; /* suspended: the timer resumes the connection */
+	}
+	for (uint64_t done = 0; done < want;) {
+		size_t off = (size_t)((pos + done) % b->src_len);
+		size_t n = b->src_len - off;
+		if (n > want - done)
+			n = (size_t)(want - done);
+		memcpy(buf + done, b->src + off, n);
+		done += n;
+	}
+	return (ssize_t)want;
+}
+
+static int socket_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return ci ? ci->connect_fd : -1;
+}
+
+static enum MHD_Result inject_fault(struct srv_server *srv, struct MHD_Connection *conn,
+                                    enum srv_fault f)
+{
+	static const char garbage[] = "\x16\x03\x01 latlab: this is not HTTP \x00\xff\xfe\r\n\r\n";
+	int fd = socket_of(conn);
+
+	atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
+	if (f == SRV_FAULT_RESET && fd >= 0) {
+		struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
+		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		/* Linux: connect(AF_UNSPEC) disconnects a TCP socket with a RST right away, before
+		 * libmicrohttpd's own shutdown() could send a FIN first */
+		if (connect(fd, &unspec, sizeof(unspec)) != 0 && errno != 0)
+			errno = 0;
+	} else if (f == SRV_FAULT_GARBAGE && fd >= 0) {
+		ssize_t w = send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)w;
+	}
+	return MHD_NO; /* libmicrohttpd closes the connection without a response */
+}
+
+/* the response object for r's body of size bytes, or NULL when out of memory */
+static struct MHD_Response *site_body(struct srv_server *srv, struct MHD_Connection *conn,
+                                      const struct req *r, uint64_t size)
+{
+	const struct srv_site *site = r->site;
+	uint64_t bw = 0;
+
+	/* a drip is a delay too: --time-scale shortens it by raising the rate (0: no drip) */
+	if ((r->o.has & SRV_HAS_BANDWIDTH) && srv->cfg->time_scale > 0) {
+		double scaled = (double)r->o.bandwidth / srv->cfg->time_scale;
+		bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
+	}
+	if (!bw && size <= site->body_len) /* the common path: a slice, no copy, no allocation */
+		return MHD_create_response_from_buffer((size_t)size, site->body,
+		                                       MHD_RESPMEM_PERSISTENT);
+	struct body_src *b = malloc(sizeof(*b));
+	if (!b)
+		return NULL;
+	*b = (struct body_src){srv,
+	                       conn,
+	                       site->body_len ? site->body : srv->sites->filler,
+	                       site->body_len ? site->body_len : SRV_FILLER_PERIOD,
+	                       size,
+	                       bw,
+	                       clock_now_us()};
+	struct MHD_Response *resp =
+	        MHD_create_response_from_callback(size, 16 * 1024, body_read, b, free);
+	if (!resp)
+		free(b);
+	return resp;
+}
+
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url)
+{
+	const struct srv_site *site = r->site;
+	uint64_t size = (r->o.has & SRV_HAS_SIZE) ? r->o.size : site->size;
+	unsigned status = (r->o.has & SRV_HAS_STATUS) ? r->o.status : site->status;
+	char num[24];
+
+	if (r->o.fault != SRV_FAULT_NONE) {
+		access_log(srv, conn, method, url, 0, 0, site->name, r->seq, r->delay_us);
+		return inject_fault(srv, conn, r->o.fault);
+	}
+	struct MHD_Response *resp = site_body(srv, conn, r, size);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, site->content_type);
+	MHD_add_response_header(resp, "X-Latlab-Site", site->name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->seq);
+	MHD_add_response_header(resp, "X-Latlab-Seq", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
+	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
+	access_log(srv, conn, method, url, status, size, site->name, r->seq, r->delay_us);
+	return queue(srv, conn, resp, status);
+}

@@ -1,0 +1,283 @@
+/* server.c -- the server's lifecycle: start the timer, the daemon and the accept thread; drain
+ * and stop them. Also the timer's side of a delay (suspend, resume) and libmicrohttpd's log.
+ * What a request does is in request.c, reply.c and admin.c. */
+#include "server.h"
+
+#include "acceptor.h"
+#include "clock.h"
+#include "delay.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* how long a stop waits for handlers caught between their suspend and their timer add */
+#define STOP_RESUME_WAIT_US 1000000
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+/* ---- delays ----------------------------------------------------------------------------- */
+
+/* the timer's fire callback: item is a suspended connection */
+static void on_fire(void *arg, void *item)
+{
+	struct srv_server *srv = arg;
+	MHD_resume_connection(item);
+	/* counted out only after the resume, so a stop that sees no suspended connection left
+	 * never stops the daemon under a connection that is about to be resumed */
+	atomic_fetch_sub_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
+	srv_server_changed(srv);
+}
+
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+{
+	atomic_fetch_add_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
+	MHD_suspend_connection(conn); /* before the timer can see it */
+	if (srv_timer_add(srv->timer, deadline_us, conn) != 0)
+		on_fire(srv, conn); /* out of memory: go on without the delay */
+}
+
+void srv_server_changed(struct srv_server *srv)
+{
+	if (!atomic_load_explicit(&srv->draining, memory_order_relaxed))
+		return;
+	ssize_t w = write(srv->changed_fd, &(uint64_t){1}, sizeof(uint64_t));
+	(void)w; /* the counter cannot overflow here; a wake-up is all it carries */
+}
+
+/* ---- libmicrohttpd's callbacks ---------------------------------------------------------- */
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct srv_server *srv = cls;
+	(void)conn;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		srv_acceptor_closed(srv->acceptor);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct srv_server *srv = cls;
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	/* an injected fault is not news: it is what the client asked for */
+	if (strncmp(msg, "Application reported internal error", 35) == 0)
+		return;
+	if (atomic_load(&srv->starting)) {
+		snprintf(srv->start_err, sizeof(srv->start_err), "%s", msg);
+		return;
+	}
+	if (!srv->cfg->quiet)
+		fprintf(stderr, "latlab-server: libmicrohttpd: %s\n", msg);
+}
+
+/* ---- start ------------------------------------------------------------------------------ */
+
+static int open_access_log(struct srv_server *srv, char *err, size_t errlen)
+{
+	const char *path = srv->cfg->access_log;
+
+	if (!path)
+		return 0;
+	srv->log_fd = strcmp(path, "-") == 0
+	                      ? dup(STDOUT_FILENO)
+	                      : open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (srv->log_fd < 0) {
+		snprintf(err, errlen, "--access-log: cannot open '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct srv_server *srv)
+{
+	const struct srv_config *cfg = srv->cfg;
+	/* the listening socket is ours (acceptor.c): libmicrohttpd gets accepted connections */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opts[] = {
+	        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
+	        /* the acceptor enforces --max-connections; libmicrohttpd splits its own limit
+	         * evenly between workers, so it gets slack for an uneven split */
+	        {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections + 64 * cfg->threads, NULL},
+	        {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->conn_memory, NULL},
+	        {MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->idle_timeout_s, NULL},
+	        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)srv_request_completed, srv},
+	        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
+	        {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads,
+	         NULL},
+	        {MHD_OPTION_END, 0, NULL},
+	};
+	return MHD_start_daemon(flags, 0, NULL, NULL, srv_request_access, srv, MHD_OPTION_ARRAY,
+	                        opts, MHD_OPTION_END);
+}
+
+struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
+                                    char *err, size_t errlen)
+{
+	struct srv_server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	srv->cfg = cfg;
+	srv->sites = sites;
+	srv->log_fd = srv->changed_fd = -1;
+	atomic_init(&srv->draining, 0);
+	atomic_init(&srv->stopping, 0);
+	if (srv_stats_init(&srv->stats) != 0) {
+		free(srv);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+
+	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
+	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
+	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
+		goto fail;
+	srv->changed_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (srv->changed_fd < 0) {
+		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	srv->timer = srv_timer_start(on_fire, srv);
+	if (!srv->timer) {
+		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
+		goto fail;
+	}
+	atomic_init(&srv->starting, 1);
+	srv->daemon = start_daemon(srv);
+	if (!srv->daemon) {
+		snprintf(err, errlen, "cannot start libmicrohttpd: %s",
+		         srv->start_err[0] ? srv->start_err : "unknown error");
+		goto fail;
+	}
+	srv->port = srv_acceptor_port(srv->acceptor);
+	atomic_store(&srv->starting, 0); /* workers log to stderr from now on */
+	int rc = srv_acceptor_start(srv->acceptor, srv->daemon, cfg->max_connections);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start the accept thread: %s", strerror(-rc));
+		goto fail;
+	}
+	return srv;
+
+fail:
+	if (srv->daemon)
+		MHD_stop_daemon(srv->daemon);
+	srv_timer_stop(srv->timer);
+	if (srv->changed_fd >= 0)
+		close(srv->changed_fd);
+	if (srv->log_fd >= 0)
+		close(srv->log_fd);
+	srv_acceptor_free(srv->acceptor);
+	srv_stats_destroy(&srv->stats);
+	free(srv);
+	return NULL;
+}
+
+unsigned srv_server_port(const struct srv_server *s)
+{
+	return s->port;
+}
+
+/* ---- drain and stop --------------------------------------------------------------------- */
+
+enum wait_end { WAIT_DONE, WAIT_DEADLINE, WAIT_CANCELLED };
+
+/* Waits until done(s), deadline_us (clock_now_us time) or cancel_fd (-1: none) is readable.
+ * Woken by srv_server_changed, so only while s is draining. A wait_end, or -errno. */
+static int wait_until(struct srv_server *s, bool (*done)(const struct srv_server *),
+                      uint64_t deadline_us, int cancel_fd)
+{
+	struct pollfd fds[2] = {{s->changed_fd, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+	uint64_t wakes;
+
+	for (;;) {
+		if (done(s))
+			return WAIT_DONE;
+		uint64_t now = clock_now_us();
+		if (now >= deadline_us)
+			return WAIT_DEADLINE;
+		uint64_t us = deadline_us - now;
+		struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+		if (ppoll(fds, cancel_fd >= 0 ? 2 : 1, &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (fds[1].revents)
+			return WAIT_CANCELLED;
+		if (fds[0].revents && read(s->changed_fd, &wakes, sizeof(wakes)) < 0 &&
+		    errno != EAGAIN)
+			return -errno;
+	}
+}
+
+/* requests in flight that a drain waits for: fault=timeout requests are held on purpose */
+static uint64_t draining_left(const struct srv_server *s)
+{
+	uint64_t in_flight = LOAD(s->stats.in_flight), held = LOAD(s->stats.held);
+	return in_flight > held ? in_flight - held : 0;
+}
+
+static bool drained(const struct srv_server *s)
+{
+	return draining_left(s) == 0;
+}
+
+static bool none_suspended(const struct srv_server *s)
+{
+	return LOAD(s->stats.suspended) == 0;
+}
+
+uint64_t srv_server_quiesce(struct srv_server *s)
+{
+	if (!atomic_exchange(&s->draining, 1))
+		srv_acceptor_close(s->acceptor); /* new connections are refused from now on */
+	return LOAD(s->stats.in_flight);
+}
+
+int srv_server_drain(struct srv_server *s, uint64_t grace_us, int cancel_fd, struct srv_drain *d)
+{
+	srv_server_quiesce(s);
+	int rc = wait_until(s, drained, clock_now_us() + grace_us, cancel_fd);
+	d->left = draining_left(s);
+	d->requests = LOAD(s->stats.requests);
+	d->cancelled = rc == WAIT_CANCELLED;
+	return rc < 0 ? rc : 0;
+}
+
+void srv_server_stop(struct srv_server *s)
+{
+	if (!s)
+		return;
+	atomic_store(&s->draining, 1);
+	atomic_store(&s->stopping, 1);
+	srv_timer_flush(s->timer);
+	/* a handler may be between its suspend and its timer add: that add fires at once, and
+	 * libmicrohttpd must not stop with a connection still suspended */
+	wait_until(s, none_suspended, clock_now_us() + STOP_RESUME_WAIT_US, -1);
+	srv_acceptor_close(s->acceptor); /* nothing new reaches the daemon while it stops */
+	MHD_stop_daemon(s->daemon);
+	srv_acceptor_free(s->acceptor);
+	srv_timer_stop(s->timer);
+	close(s->changed_fd);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
+	srv_stats_destroy(&s->stats);
+	free(s);
+}
