@@ -3,47 +3,54 @@
 
 Every request waits for the one before it, so the wall time is the sum of all the delays:
 about 16 s at latlab-server's default latency. One process, one thread: every trace line
-shows the same PID and the same TID.
+shows the same PID and the same TID. Concurrency 1, parallelism 1.
 
-    LATLAB_URL=http://127.0.0.1:8080 python3 labs/01_sequential.py
-Environment: LATLAB_URL (base URL, default http://127.0.0.1:8080), LATLAB_REPEAT (default 50).
+    python3 labs/01_sequential.py [--csv PATH]
+Environment: LATLAB_URL (base URL, default http://127.0.0.1:8080), LATLAB_REPEAT (default 50),
+LATLAB_URLS (full URLs instead of [naver, google]).
 """
-import os
 import sys
-import threading
 import time
 
-import requests
+import lablib
 
-BASE = os.environ.get("LATLAB_URL", "http://127.0.0.1:8080").rstrip("/")
-REPEAT = int(os.environ.get("LATLAB_REPEAT", "50"))
+lablib.require("requests")
+import requests  # noqa: E402  (after require: it says what to install when this is missing)
 
 
-def fetcher(session, index, url):
-    # one write per line (end=""), so that lines from threads or processes never interleave
-    print(f"{os.getpid()} process | {threading.get_native_id()} url : {url}\n", end="", flush=True)
+def fetcher(session, index, url, t0):
+    lablib.trace(url)
+    start = lablib.now_us()
     # X-Latlab-Seq: the server derives request k's delay from (seed, site, k), so every lab
     # and every latlab-client mode sees the same delays for the same batch
     with session.get(url, headers={"X-Latlab-Seq": str(index)}, timeout=120) as response:
         response.raise_for_status()
-        return len(response.text), int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        delay = int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        return lablib.row(index, url, t0, start, response.status_code, len(response.content), delay)
 
 
 def main():
-    urls = [f"{BASE}/naver", f"{BASE}/google"] * REPEAT
+    urls = lablib.batch()
+    t0 = lablib.now_us()
     with requests.Session() as session:
-        return [fetcher(session, i, url) for i, url in enumerate(urls)]
+        return [fetcher(session, i, url, t0) for i, url in enumerate(urls)]
 
 
 if __name__ == "__main__":
+    args = lablib.options(__doc__.splitlines()[0])
     start = time.time()
     try:
-        results = main()
+        rows = main()
     except requests.RequestException as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     end = time.time()
-    delays = [d for _, d in results]
-    print(f"requests: {len(results)}, bytes: {sum(n for n, _ in results)}")
+    if args.csv:
+        lablib.write_csv(args.csv, rows, "sequential")
+    delays = [r[8] for r in rows]
+    print(f"requests: {len(rows)}, bytes: {sum(r[7] for r in rows)}")
     print(f"injected delay: total {sum(delays) / 1e6:.3f} s, max {max(delays, default=0) / 1e6:.3f} s")
     print(f"elapsed: {end - start:.3f} s")

@@ -3,54 +3,63 @@
 
 While one thread waits for a response, the others send theirs: waiting is I/O, and Python
 releases the GIL while it waits. The wall time is about (requests / workers) rounds of one
-delay each. One PID, many TIDs in the trace.
+delay each. One PID, many TIDs in the trace. Concurrency up to the number of workers;
+parallelism near 0: the threads spend their time waiting, not running.
 
-    LATLAB_URL=http://127.0.0.1:8080 python3 labs/02_threads.py
-Environment: LATLAB_URL, LATLAB_REPEAT (default 50), LATLAB_WORKERS (default 10).
+    python3 labs/02_threads.py [--csv PATH]
+Environment: LATLAB_URL, LATLAB_REPEAT (default 50), LATLAB_URLS, LATLAB_WORKERS (default 10).
 """
 import os
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import requests
-from requests.adapters import HTTPAdapter
+import lablib
 
-BASE = os.environ.get("LATLAB_URL", "http://127.0.0.1:8080").rstrip("/")
-REPEAT = int(os.environ.get("LATLAB_REPEAT", "50"))
+lablib.require("requests")
+import requests  # noqa: E402  (after require: it says what to install when this is missing)
+from requests.adapters import HTTPAdapter  # noqa: E402
+
 WORKERS = int(os.environ.get("LATLAB_WORKERS", "10"))
 
 
 def fetcher(params):
-    session, index, url = params
-    # one write per line (end=""), so that lines from threads or processes never interleave
-    print(f"{os.getpid()} process | {threading.get_native_id()} url : {url}\n", end="", flush=True)
+    session, index, url, t0 = params
+    lablib.trace(url)
+    start = lablib.now_us()
     with session.get(url, headers={"X-Latlab-Seq": str(index)}, timeout=120) as response:
         response.raise_for_status()
-        return len(response.text), int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        delay = int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        return lablib.row(index, url, t0, start, response.status_code, len(response.content), delay)
 
 
 def main():
-    urls = [f"{BASE}/naver", f"{BASE}/google"] * REPEAT
+    urls = lablib.batch()
+    t0 = lablib.now_us()
     executor = ThreadPoolExecutor(max_workers=WORKERS)
     with requests.Session() as session:
         # the session's connection pool keeps up to WORKERS connections alive
         session.mount("http://", HTTPAdapter(pool_connections=2, pool_maxsize=WORKERS))
-        params = [(session, i, url) for i, url in enumerate(urls)]
+        params = [(session, i, url, t0) for i, url in enumerate(urls)]
         with executor:
             return list(executor.map(fetcher, params))
 
 
 if __name__ == "__main__":
+    args = lablib.options(__doc__.splitlines()[0])
     start = time.time()
     try:
-        results = main()
+        rows = main()
     except requests.RequestException as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        os._exit(130)  # without waiting for the pool's threads to finish their requests
     end = time.time()
-    delays = [d for _, d in results]
-    print(f"requests: {len(results)}, bytes: {sum(n for n, _ in results)}, workers: {WORKERS}")
+    if args.csv:
+        lablib.write_csv(args.csv, rows, "threads")
+    delays = [r[8] for r in rows]
+    print(f"requests: {len(rows)}, bytes: {sum(r[7] for r in rows)}, workers: {WORKERS}")
     print(f"injected delay: total {sum(delays) / 1e6:.3f} s, max {max(delays, default=0) / 1e6:.3f} s")
     print(f"elapsed: {end - start:.3f} s")

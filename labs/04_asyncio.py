@@ -2,52 +2,78 @@
 """04_asyncio.py -- the lecture's batch with asyncio + aiohttp and gather: all in flight at once.
 
 One process, one thread, one event loop: while a request waits for its response the loop
-runs the others. Concurrency without parallelism. The wall time is about the longest single
-delay, not the sum. Every trace line shows the same PID and TID.
+runs the others. Concurrency without parallelism: about 100 requests in flight, one thread
+on a CPU now and then. The wall time is about the longest single delay, not the sum. Every
+trace line shows the same PID and TID.
 
-    LATLAB_URL=http://127.0.0.1:8080 python3 labs/04_asyncio.py
-Environment: LATLAB_URL, LATLAB_REPEAT (default 50).
+    python3 labs/04_asyncio.py [--csv PATH]
+Environment: LATLAB_URL, LATLAB_REPEAT (default 50), LATLAB_URLS.
 """
 import asyncio
-import os
+import resource
 import sys
-import threading
 import time
 
-import aiohttp
+import lablib
 
-BASE = os.environ.get("LATLAB_URL", "http://127.0.0.1:8080").rstrip("/")
-REPEAT = int(os.environ.get("LATLAB_REPEAT", "50"))
+lablib.require("aiohttp")
+import aiohttp  # noqa: E402  (after require: it says what to install when this is missing)
 
 
-async def fetcher(session, index, url):
-    # one write per line (end=""), so that lines from threads or processes never interleave
-    print(f"{os.getpid()} process | {threading.get_native_id()} url : {url}\n", end="", flush=True)
+def connection_cap(n):
+    """Every request in flight holds a socket: raise the open-files limit as far as allowed,
+    and keep the number in flight below it (as latlab-client does), saying so."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or hard > soft):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    cap = n if soft == resource.RLIM_INFINITY else max(1, soft - 64)
+    if n > cap:
+        print(f"note: {n} requests but the open-files limit ({soft}) allows {cap} in flight; "
+              f"the rest wait their turn (raise it with ulimit -n)", file=sys.stderr)
+        return cap
+    return 0  # aiohttp's "no cap"
+
+
+async def fetcher(session, index, url, t0):
+    lablib.trace(url)
+    start = lablib.now_us()
     async with session.get(url, headers={"X-Latlab-Seq": str(index)}) as response:
         response.raise_for_status()
-        text = await response.text()
-        return len(text), int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        body = await response.read()
+        delay = int(response.headers.get("X-Latlab-Delay-Us", "0"))
+        return lablib.row(index, url, t0, start, response.status, len(body), delay)
 
 
 async def main():
-    urls = [f"{BASE}/naver", f"{BASE}/google"] * REPEAT
+    urls = lablib.batch()
     # limit=0: no cap on connections, so every request is in flight at once (aiohttp's
-    # default caps a session at 100 connections)
-    connector = aiohttp.TCPConnector(limit=0)
+    # default caps a session at 100 connections); the open-files limit may set one
+    connector = aiohttp.TCPConnector(limit=connection_cap(len(urls)))
     timeout = aiohttp.ClientTimeout(total=120)
+    t0 = lablib.now_us()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        return await asyncio.gather(*[fetcher(session, i, url) for i, url in enumerate(urls)])
+        return await asyncio.gather(*[fetcher(session, i, url, t0) for i, url in enumerate(urls)])
 
 
 if __name__ == "__main__":
+    args = lablib.options(__doc__.splitlines()[0])
     start = time.time()
     try:
-        results = asyncio.run(main())
+        rows = asyncio.run(main())
     except (aiohttp.ClientError, asyncio.TimeoutError) as e:
         print(f"error: {e!r}", file=sys.stderr)
         sys.exit(1)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
     end = time.time()
-    delays = [d for _, d in results]
-    print(f"requests: {len(results)}, bytes: {sum(n for n, _ in results)}")
+    if args.csv:
+        lablib.write_csv(args.csv, rows, "async")
+    delays = [r[8] for r in rows]
+    print(f"requests: {len(rows)}, bytes: {sum(r[7] for r in rows)}")
     print(f"injected delay: total {sum(delays) / 1e6:.3f} s, max {max(delays, default=0) / 1e6:.3f} s")
     print(f"elapsed: {end - start:.3f} s")

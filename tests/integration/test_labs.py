@@ -3,9 +3,14 @@
 The labs are run by Debian's /usr/bin/python3 with python3-requests and python3-aiohttp, as a
 student would, against a real server with a small --time-scale. Envelopes come from the delays
 the server injected (each lab prints their total), never from the machine's speed."""
+import csv
 import os
 import re
+import resource
+import signal
 import subprocess
+import tempfile
+import time
 
 from latlab import ROOT, SLACK, Server, check, check_eq, client, free_port, run, test
 
@@ -43,11 +48,12 @@ class LabRun:
         return float(total), float(mx)
 
 
-def lab(name, timeout=60, **env):
+def lab(name, timeout=60, args=(), python=(PYTHON,), preexec_fn=None, **env):
     full = dict(os.environ)
     full.update({k: str(v) for k, v in env.items()})
-    p = subprocess.Popen([PYTHON, os.path.join(LABS, name)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=full)
+    p = subprocess.Popen(list(python) + [os.path.join(LABS, name)] + list(args),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full,
+                         preexec_fn=preexec_fn)
     try:
         out, err = p.communicate(timeout=timeout * SLACK)
     except subprocess.TimeoutExpired:
@@ -175,9 +181,147 @@ def gil_lab_processes_beat_threads_on_cpu_bound_work():
     check(best["processes"] < 0.85 * best["threads"],
           "processes %.3fs faster than threads %.3fs\n%s" % (best["processes"], best["threads"], diag))
 
+NETWORK_LABS = [("01_sequential.py", "requests", "sequential"), ("02_threads.py", "requests", "threads"),
+                ("03_processes.py", "requests", "processes"), ("04_asyncio.py", "aiohttp", "async")]
+# Debian's python3 without site-packages (-S): an interpreter that has neither requests nor aiohttp
+BARE_PYTHON = (PYTHON, "-S")
+
+
+@test
+def labs_without_their_packages_say_in_one_line_what_to_install():
+    for name, package, _ in NETWORK_LABS:
+        r = lab(name, python=BARE_PYTHON, LATLAB_PYTHON_FALLBACK="/nonexistent/python3")
+        check_eq(r.returncode, 2, "%s exit status without %s" % (name, package))
+        lines = r.stderr.strip().splitlines()
+        check_eq(len(lines), 1, "%s: one line on stderr, got %r" % (name, r.stderr[-600:]))
+        check("apt-get install python3-%s" % package in lines[0], "%s names the package: %r" % (name, lines[0]))
+        check("Traceback" not in r.stderr, "%s: no traceback" % name)
+        check_eq(r.traces, [], "%s sent nothing" % name)
+
+
+@test
+def labs_rerun_themselves_under_an_interpreter_that_has_the_packages():
+    with tempfile.TemporaryDirectory() as d, Server("--time-scale", "0.05") as s:
+        # a python3 elsewhere on the machine that has the packages (a wrapper, so its path differs)
+        wrapper = os.path.join(d, "python3")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nexec %s \"$@\"\n" % PYTHON)
+        os.chmod(wrapper, 0o755)
+        for name, package, _ in NETWORK_LABS:
+            r = lab(name, python=BARE_PYTHON, LATLAB_PYTHON_FALLBACK=wrapper, LATLAB_URL=s.url,
+                    LATLAB_REPEAT=2)
+            check(r.returncode == 0, "%s re-run exited %d: %s" % (name, r.returncode, r.stderr[-600:]))
+            check_eq(len(r.traces), 4, "%s: every request of the batch" % name)
+            note = [l for l in r.stderr.splitlines() if l.startswith("note:")]
+            check(len(note) == 1 and package in note[0] and wrapper in note[0],
+                  "%s says once which interpreter it used: %r" % (name, r.stderr[-600:]))
+
+
+@test
+def latlab_urls_replaces_the_lecture_urls():
+    with Server("--time-scale", "0.05") as s:
+        urls = ["%s/apple" % s.url, "%s/naver?latency=5ms" % s.url]
+        for name, _, _ in NETWORK_LABS:
+            r = lab(name, LATLAB_URL="http://127.0.0.1:9", LATLAB_URLS=", ".join(urls), LATLAB_REPEAT=3,
+                    LATLAB_WORKERS=2)
+            check(r.returncode == 0, "%s exited %d: %s" % (name, r.returncode, r.stderr[-600:]))
+            check_eq(sorted(t[3] for t in r.traces), sorted(urls * 3), "%s fetched LATLAB_URLS * 3" % name)
+
+
+@test
+def labs_write_the_clients_csv_schema():
+    with tempfile.TemporaryDirectory() as d, Server("--time-scale", "0.05") as s:
+        ref = os.path.join(d, "client.csv")
+        urls = ["%s/naver" % s.url, "%s/google" % s.url]
+        cj = client("sequential", "--repeat", 3, "--quiet", "--csv", ref, *urls)
+        check(cj.returncode == 0, "latlab-client exited %d: %s" % (cj.returncode, cj.stderr))
+        with open(ref) as f:
+            ref_rows = list(csv.DictReader(f))
+        client_header = list(ref_rows[0].keys())
+        for name, _, mode in NETWORK_LABS:
+            path = os.path.join(d, name + ".csv")
+            r = lab(name, args=("--csv", path), LATLAB_URL=s.url, LATLAB_REPEAT=3, LATLAB_WORKERS=2)
+            check(r.returncode == 0, "%s exited %d: %s" % (name, r.returncode, r.stderr[-600:]))
+            with open(path) as f:
+                reader = csv.DictReader(f)
+                rows = list(reader)
+            check_eq(reader.fieldnames, client_header + ["mode"], "%s: the client's columns, then mode" % name)
+            check_eq([row["index"] for row in rows], [str(i) for i in range(6)], "%s: one row per request" % name)
+            pids = {t[0] for t in r.traces}
+            for row, want in zip(rows, ref_rows):
+                check_eq((row["url"], row["status"], row["error"], row["mode"]), (want["url"], "200", "", mode),
+                         "%s row %s" % (name, row["index"]))
+                # the same X-Latlab-Seq gives the same delay in the lab and in the C client
+                check_eq(row["delay_us"], want["delay_us"], "%s row %s delay" % (name, row["index"]))
+                check_eq(int(row["bytes"]), int(want["bytes"]), "%s row %s bytes" % (name, row["index"]))
+                start, end = int(row["start_us"]), int(row["end_us"])
+                check(0 <= start <= end and end - start >= 0.9 * int(row["delay_us"]),
+                      "%s row %s: start %d, end %d, delay %s" % (name, row["index"], start, end, row["delay_us"]))
+                check(row["pid"] in pids, "%s row %s: a PID from the trace" % (name, row["index"]))
+
+
+@test
+def ctrl_c_in_the_processes_lab_prints_one_line():
+    with Server() as s:
+        p = subprocess.Popen([PYTHON, os.path.join(LABS, "03_processes.py")], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env=dict(os.environ, LATLAB_URLS=s.url + "/naver?latency=30s", LATLAB_REPEAT="20",
+                                      LATLAB_WORKERS="4"))
+        try:
+            # wait until the workers are in their requests, then Ctrl-C as a terminal sends it:
+            # to the whole process group
+            deadline = time.monotonic() + 20 * SLACK
+            seen = ""
+            while seen.count(" url : ") < 4 and time.monotonic() < deadline:
+                seen += p.stdout.readline()
+            check(seen.count(" url : ") >= 4, "the workers started: %r" % seen)
+            os.killpg(p.pid, signal.SIGINT)
+            out, err = p.communicate(timeout=20 * SLACK)
+        finally:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+    check_eq(p.returncode, 130, "exit status after Ctrl-C")
+    check_eq(err.strip().splitlines(), ["interrupted"], "stderr after Ctrl-C")
+
+
+@test
+def asyncio_lab_keeps_in_flight_requests_under_the_open_files_limit():
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (90, 90))
+    with Server("--time-scale", "0.05") as s:
+        r = lab("04_asyncio.py", preexec_fn=low_limit, LATLAB_URL=s.url, LATLAB_REPEAT=50)
+    check(r.returncode == 0, "04_asyncio.py exited %d: %s" % (r.returncode, r.stderr[-600:]))
+    check_eq(r.value(r"^requests: (\d+)")[0], "100", "every request answered")
+    check(re.search(r"^note: 100 requests but the open-files limit \(90\) allows 26 in flight", r.stderr, re.M),
+          "says it capped the requests in flight: %r" % r.stderr[-600:])
+
+
+@test
+def run_all_reports_the_cpu_bound_lab_apart_from_the_network_labs():
+    with Server("--time-scale", "0.05") as s:
+        p = subprocess.run([PYTHON, os.path.join(LABS, "run_all.py")], capture_output=True, text=True,
+                           timeout=240 * SLACK,
+                           env=dict(os.environ, LATLAB_URL=s.url, LATLAB_REPEAT="3", LATLAB_WORKERS="2",
+                                    LATLAB_TASKS="2", LATLAB_WORK="200000"))
+    check(p.returncode == 0, "run_all.py exited %d: %s%s" % (p.returncode, p.stdout[-800:], p.stderr[-800:]))
+    lines = p.stdout.splitlines()
+    net = next(i for i, l in enumerate(lines) if l.startswith("network-bound"))
+    cpu = next(i for i, l in enumerate(lines) if l.startswith("CPU-bound"))
+    row = {l.split()[0]: i for i, l in enumerate(lines) if re.match(r"^\d\d_\w+\.py +\d+", l)}
+    check_eq(sorted(row), ["01_sequential.py", "02_threads.py", "03_processes.py", "04_asyncio.py",
+                           "05_gil_cpu.py"], "a row per lab")
+    check(all(net < row[n] < cpu for n in row if not n.startswith("05")), "network labs under their heading")
+    check(row["05_gil_cpu.py"] > cpu, "the GIL lab under the CPU-bound heading")
+    modes = [l.split(":")[0].strip() for l in lines[row["05_gil_cpu.py"] + 1:] if ": elapsed" in l]
+    check_eq(modes, ["sequential", "threads", "processes"], "the GIL lab's rows follow its row")
+
+
 @test
 def labs_readmes_name_every_lab_and_only_real_files_and_variables():
-    labs = sorted(f for f in os.listdir(LABS) if f.endswith(".py"))
+    labs = sorted(f for f in os.listdir(LABS) if re.match(r"^(\d\d_\w+|run_all)\.py$", f))
+    modules = sorted(f for f in os.listdir(LABS) if f.endswith(".py") and f not in labs)
+    check_eq(modules, ["lablib.py"], "Python files in labs/ besides the labs")
     for readme in (os.path.join(LABS, "README.md"), os.path.join(ROOT, "README.ko.md")):
         with open(readme) as f:
             text = f.read()
@@ -188,8 +332,10 @@ def labs_readmes_name_every_lab_and_only_real_files_and_variables():
             check(os.path.exists(os.path.join(os.path.dirname(readme), rel)), "%s links %s" % (readme, rel))
     with open(os.path.join(LABS, "README.md")) as f:
         documented = set(re.findall(r"`(LATLAB_[A-Z_]+)`", f.read()))
+    with open(os.path.join(LABS, "README.md")) as f:
+        check("lablib.py" in f.read(), "labs/README.md names lablib.py")
     used = set()
-    for lab in labs:
+    for lab in labs + modules:
         with open(os.path.join(LABS, lab)) as f:
             used |= set(re.findall(r"environ\.get\(\"(LATLAB_[A-Z_]+)\"", f.read()))
     check_eq(sorted(used - documented), [], "variables the labs read but labs/README.md does not document")
