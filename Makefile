@@ -29,7 +29,7 @@ OPT       := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 LDSAN     := -fsanitize=address,undefined
 endif
 
-PKGS      := libmicrohttpd libcurl libevent libevent_pthreads inih jansson
+PKGS      := libmicrohttpd libcurl libevent libevent_pthreads inih jansson gnutls
 # pkg-config is only asked when it is there; `make` on a bare machine first runs deps.sh
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

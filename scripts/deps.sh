@@ -41,6 +41,7 @@ have_pc libevent || need_pkg libevent-dev
 have_pc libevent_pthreads || need_pkg libevent-dev
 have_pc inih || need_pkg libinih-dev
 have_pc jansson || need_pkg libjansson-dev
+have_pc gnutls || need_pkg libgnutls28-dev
 have_pc cmocka || need_pkg libcmocka-dev
 
 if [ "$want_test" = 1 ]; then
