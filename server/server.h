@@ -37,7 +37,7 @@ struct srv_drain {
 /* The drain policy: quiesces s, then waits until every request in flight has completed --
  * but for fault=timeout requests, held on purpose -- or grace_us has passed (CLOCK_MONOTONIC),
  * or cancel_fd (-1: none) is readable (it is not read). Wakes when a request completes, never
- * sleep-polls. Fills *d; 0, or -errno when it could not wait (then d->left counts them). */
+ * sleep-polls. Fills *d either way; 0, or -errno when waiting failed (the drain ended). */
 int srv_server_drain(struct srv_server *s, uint64_t grace_us, int cancel_fd, struct srv_drain *d);
 
 /* Cuts every pending delay short (a held request's connection closes; one whose delay ran

@@ -63,7 +63,8 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen);
 /* Frees the bodies (the table itself is the caller's). */
 void srv_sites_free(struct srv_sites *s);
 
-/* The site whose host list holds host (case-insensitive; a ":port" suffix is ignored). */
+/* The site whose host list holds host (case-insensitive; a ":port" suffix is ignored), or
+ * NULL (also for a NULL host). */
 const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *host);
 
 /* The index of site, an entry of s, in s->site. */

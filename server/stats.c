@@ -1,5 +1,5 @@
-/* stats.c -- lock-free request counters and their JSON (/__latlab/stats) and Prometheus
- * (/__latlab/metrics) renderings. */
+/* stats.c -- lock-free request counters, overall and per site, and their JSON
+ * (/__latlab/stats) and Prometheus (/__latlab/metrics) renderings. */
 #include "stats.h"
 
 #include "clock.h"

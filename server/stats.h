@@ -1,4 +1,5 @@
-/* stats.h -- the server's counters (lock-free atomics) and their JSON and Prometheus views.
+/* stats.h -- the server's counters (lock-free atomics), overall and per site (the seq of the
+ * next request without one, answers), and their JSON and Prometheus views.
  *
  * Counters are updated by the worker threads; views read them without stopping anyone, so
  * a view is a consistent-enough snapshot, not an atomic one. The lateness histogram (how
