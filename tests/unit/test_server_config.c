@@ -1,36 +1,17 @@
 /* test_server_config.c -- sites.ini parsing (good files, hostile rows with file:line:key
  * errors), the built-in sites, routing by Host and path, and deterministic bodies. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "../../server/config.h"
 #include "../../server/sites.h"
-
-/* writes text to a temporary file; returns its path in buf */
-static const char *temp_ini(char *buf, size_t len, const char *text)
-{
-	snprintf(buf, len, "/tmp/latlab-test-XXXXXX");
-	int fd = mkstemp(buf);
-	assert_true(fd >= 0);
-	FILE *f = fdopen(fd, "w");
-	fputs(text, f);
-	fclose(f);
-	return buf;
-}
 
 static int load(const char *text, struct srv_sites *sites, char *err, size_t errlen)
 {
 	char path[64];
 	srv_sites_builtin(sites);
-	temp_ini(path, sizeof(path), text);
+	tu_temp_file(path, sizeof(path), text);
 	int rc = srv_config_load(path, sites, err, errlen);
 	if (rc == 0)
 		rc = srv_sites_finish(sites, err, errlen);

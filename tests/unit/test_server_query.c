@@ -1,12 +1,8 @@
 /* test_server_query.c -- query overrides are validated with caps and precise errors, and a
  * request's delay is a pure function of (seed, site, seq), scaled and clamped. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "testutil.h"
+
 #include <errno.h>
-#include <string.h>
 
 #include "../../server/query.h"
 #include "rng.h"
