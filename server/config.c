@@ -8,6 +8,7 @@
 #include <ini.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,31 @@ struct site_keys {
 	uint64_t latency, p99, min, max, stddev;
 	int line; /* the last latency key's line, for cross-field errors */
 };
+
+/* the model's duration keys: where each goes in struct site_keys, and its K_ bit */
+struct model_key {
+	const char *name;
+	size_t offset;
+	unsigned bit;
+};
+
+static const struct model_key model_keys[] = {
+        {"latency", offsetof(struct site_keys, latency), K_LATENCY},
+        {"median", offsetof(struct site_keys, latency), K_LATENCY},
+        {"mean", offsetof(struct site_keys, latency), K_LATENCY},
+        {"p99", offsetof(struct site_keys, p99), K_P99},
+        {"min", offsetof(struct site_keys, min), K_MIN},
+        {"max", offsetof(struct site_keys, max), K_MAX},
+        {"stddev", offsetof(struct site_keys, stddev), K_STDDEV},
+};
+
+static const struct model_key *model_key(const char *name)
+{
+	for (size_t i = 0; i < sizeof(model_keys) / sizeof(model_keys[0]); i++)
+		if (strcmp(name, model_keys[i].name) == 0)
+			return &model_keys[i];
+	return NULL;
+}
 
 struct parse {
 	const char *path;
@@ -183,32 +209,17 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (!site && !(site = srv_sites_add(p->sites, section)))
 		return key_fail(p, p->line, name, "at most 32 sites", "too many sites");
 	struct site_keys *k = &p->keys[site - p->sites->site];
+	const struct model_key *mk;
 
 	if (strcmp(name, "model") == 0) {
 		if (latency_kind_parse(value, &k->kind) != 0)
 			return key_fail(p, p->line, name, LATENCY_KIND_FORMS,
 			                "unknown model '%.40s'", value);
 		k->set |= K_MODEL;
-	} else if (!strcmp(name, "latency") || !strcmp(name, "median") || !strcmp(name, "mean")) {
-		if (!parse_duration_key(p, name, value, &k->latency))
+	} else if ((mk = model_key(name)) != NULL) {
+		if (!parse_duration_key(p, name, value, (uint64_t *)((char *)k + mk->offset)))
 			return 0;
-		k->set |= K_LATENCY;
-	} else if (strcmp(name, "p99") == 0) {
-		if (!parse_duration_key(p, name, value, &k->p99))
-			return 0;
-		k->set |= K_P99;
-	} else if (strcmp(name, "min") == 0) {
-		if (!parse_duration_key(p, name, value, &k->min))
-			return 0;
-		k->set |= K_MIN;
-	} else if (strcmp(name, "max") == 0) {
-		if (!parse_duration_key(p, name, value, &k->max))
-			return 0;
-		k->set |= K_MAX;
-	} else if (strcmp(name, "stddev") == 0) {
-		if (!parse_duration_key(p, name, value, &k->stddev))
-			return 0;
-		k->set |= K_STDDEV;
+		k->set |= mk->bit;
 	} else if (strcmp(name, "jitter") == 0) {
 		return parse_duration_key(p, name, value, &site->jitter_us);
 	} else if (strcmp(name, "size") == 0) {
