@@ -1,13 +1,5 @@
-/* rng.c -- xoshiro256** seeded by splitmix64, and a stateless hash-based uniform draw. */
+/* rng.c -- a stateless hash-based uniform draw (splitmix64's finaliser, chained). */
 #include "rng.h"
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
 
 static uint64_t mix64(uint64_t z)
 {
@@ -16,40 +8,9 @@ static uint64_t mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-void rng_seed(struct rng *r, uint64_t seed)
-{
-	uint64_t x = seed;
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&x);
-}
-
-uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
 static double to_unit(uint64_t bits)
 {
 	return (double)(bits >> 11) * 0x1.0p-53;
-}
-
-double rng_double(struct rng *r)
-{
-	return to_unit(rng_next(r));
 }
 
 uint64_t rng_hash(uint64_t seed, uint64_t stream, uint64_t index)

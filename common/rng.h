@@ -1,4 +1,4 @@
-/* rng.h -- seeded randomness: a small fast generator and a stateless, order-independent draw.
+/* rng.h -- seeded randomness: a stateless, order-independent draw.
  *
  * rng_draw(seed, stream, index) hashes its three inputs into a uniform double in [0, 1): the
  * same triple gives the same value on every run, thread and process, whatever the order of
@@ -7,20 +7,6 @@
 #define LATLAB_RNG_H
 
 #include <stdint.h>
-
-/* xoshiro256** state; seed it with rng_seed before use. */
-struct rng {
-	uint64_t s[4];
-};
-
-/* Seeds the generator; any seed (0 too) gives a valid, distinct sequence. */
-void rng_seed(struct rng *r, uint64_t seed);
-
-/* Next 64 uniformly distributed bits. */
-uint64_t rng_next(struct rng *r);
-
-/* Next uniform double in [0, 1) with 53 bits of precision. */
-double rng_double(struct rng *r);
 
 /* A well-mixed 64-bit hash of (seed, stream, index). */
 uint64_t rng_hash(uint64_t seed, uint64_t stream, uint64_t index);
