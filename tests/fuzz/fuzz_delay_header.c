@@ -6,7 +6,7 @@
  * Invariants: returns 1, 0 or -EINVAL; writes the delay only on 1, and then a value in
  * [0, HTTP_DELAY_MAX_US]; never reads past len (ASan checks that on an exact-size copy). */
 #include "fuzz.h"
-#include "../../client/http.h" /* not server/http.h */
+#include "../../client/http.h"
 
 #include <errno.h>
 #include <stdio.h>
