@@ -282,34 +282,41 @@ static uint64_t div_round(uint64_t n, uint64_t d)
 	return n / d + (n % d >= d - d / 2);
 }
 
+/* fixed-point forms, tried in order: a value below `below` us, rounded to `div` us, prints
+ * with `decimals` digits of `unit` while the rounded count stays under `cap` */
+static const struct {
+	uint64_t below, div, cap;
+	int decimals;
+	const char *unit;
+} duration_forms[] = {
+        {10000, 10, 1000, 2, "ms"},      /* 1.00ms .. 9.99ms */
+        {100000, 100, 1000, 1, "ms"},    /* 10.0ms .. 99.9ms */
+        {1000000, 1000, 1000, 0, "ms"},  /* 100ms .. 999ms */
+        {60000000, 10000, 6000, 2, "s"}, /* 1.00s .. 59.99s */
+};
+
 char *units_format_duration(uint64_t us, char *buf, size_t len)
 {
-	uint64_t v;
-
 	if (us < 1000) {
 		snprintf(buf, len, "%lluus", (unsigned long long)us);
 		return buf;
 	}
-	if (us < 10000 && (v = div_round(us, 10)) < 1000) {
-		snprintf(buf, len, "%llu.%02llums", (unsigned long long)(v / 100),
-		         (unsigned long long)(v % 100));
+	for (size_t i = 0; i < sizeof(duration_forms) / sizeof(duration_forms[0]); i++) {
+		uint64_t v, scale = 1;
+		if (us >= duration_forms[i].below ||
+		    (v = div_round(us, duration_forms[i].div)) >= duration_forms[i].cap)
+			continue;
+		for (int d = 0; d < duration_forms[i].decimals; d++)
+			scale *= 10;
+		if (duration_forms[i].decimals)
+			snprintf(buf, len, "%llu.%0*llu%s", (unsigned long long)(v / scale),
+			         duration_forms[i].decimals, (unsigned long long)(v % scale),
+			         duration_forms[i].unit);
+		else
+			snprintf(buf, len, "%llu%s", (unsigned long long)v, duration_forms[i].unit);
 		return buf;
 	}
-	if (us < 100000 && (v = div_round(us, 100)) < 1000) {
-		snprintf(buf, len, "%llu.%01llums", (unsigned long long)(v / 10),
-		         (unsigned long long)(v % 10));
-		return buf;
-	}
-	if (us < 1000000 && (v = div_round(us, 1000)) < 1000) {
-		snprintf(buf, len, "%llums", (unsigned long long)v);
-		return buf;
-	}
-	if (us < 60000000 && (v = div_round(us, 10000)) < 6000) {
-		snprintf(buf, len, "%llu.%02llus", (unsigned long long)(v / 100),
-		         (unsigned long long)(v % 100));
-		return buf;
-	}
-	v = div_round(us, 1000000);
+	uint64_t v = div_round(us, 1000000);
 	snprintf(buf, len, "%llum%02llus", (unsigned long long)(v / 60),
 	         (unsigned long long)(v % 60));
 	return buf;
