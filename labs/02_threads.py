@@ -59,7 +59,4 @@ if __name__ == "__main__":
     end = time.time()
     if args.csv:
         lablib.write_csv(args.csv, rows, "threads")
-    delays = [r[8] for r in rows]
-    print(f"requests: {len(rows)}, bytes: {sum(r[7] for r in rows)}, workers: {WORKERS}")
-    print(f"injected delay: total {sum(delays) / 1e6:.3f} s, max {max(delays, default=0) / 1e6:.3f} s")
-    print(f"elapsed: {end - start:.3f} s")
+    lablib.summary(rows, end - start, f", workers: {WORKERS}")

@@ -96,6 +96,14 @@ def error_class(exc):
     return "other"
 
 
+def summary(rows, elapsed_s, extra=""):
+    """The labs' closing lines: requests and bytes, the injected delays, the elapsed time."""
+    delays = [r[8] for r in rows if r[8] != ""]
+    print(f"requests: {len(rows)}, bytes: {sum(r[7] for r in rows)}{extra}")
+    print(f"injected delay: total {sum(delays) / 1e6:.3f} s, max {max(delays, default=0) / 1e6:.3f} s")
+    print(f"elapsed: {elapsed_s:.3f} s")
+
+
 def write_csv(path, rows, mode):
     """Writes rows (from row()) to path: a temporary file renamed over it."""
     tmp = f"{path}.tmp.{os.getpid()}"
