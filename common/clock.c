@@ -1,4 +1,4 @@
-/* clock.c -- monotonic and CPU clocks in integer micro/nanoseconds. */
+/* clock.c -- monotonic time in integer micro- and nanoseconds. */
 #include "clock.h"
 
 #include <time.h>
