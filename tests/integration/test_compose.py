@@ -1,30 +1,46 @@
 """test_compose.py -- docker-compose.yml validates, and every service's command works on the host.
 
-There is no Docker engine on the build machines. Debian's docker-compose validates the file and
-prints it normalised (interpolated, anchors resolved); each service's command then runs here
-against a local latlab-server, with the compose hostname `server` mapped to it, so the compose
-commands cannot rot. The Dockerfile's runtime stage is checked against the libraries the
-programs really link."""
+No Docker engine here (scripts/docker-test.sh, `make docker-test`, runs the file on a real one).
+Debian's docker-compose validates the file and prints it normalised (interpolated, anchors
+resolved); each service's command then runs here against a local latlab-server, with the
+compose hostname `server` mapped to it and the mounted sites.ini read from the host, so the
+compose commands cannot rot. The knobs (LATLAB_PORT, LATLAB_SEED, LATLAB_TIME_SCALE,
+LATLAB_CONFIG) are checked as interpolated. The Dockerfile: the default (last) stage is the
+runtime, its stages install every library the programs link, and README's compose commands are
+the ones docker-test.sh runs."""
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 
-from latlab import (BUILD, CLIENT_BIN, ROOT, SERVER_BIN, SLACK, Server, check, check_eq,
-                    free_port, run, test)
+from latlab import (CLIENT_BIN, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, free_port,
+                    http_get, run, test)
 
 COMPOSE_FILE = os.path.join(ROOT, "docker-compose.yml")
 DOCKERFILE = os.path.join(ROOT, "Dockerfile")
+DOCKER_TEST = os.path.join(ROOT, "scripts", "docker-test.sh")
 PYTHON = "/usr/bin/python3"
 SCALE = "0.02"
+KNOBS = ("LATLAB_PORT", "LATLAB_SEED", "LATLAB_TIME_SCALE", "LATLAB_CONFIG")
+CONFIG_IN_CONTAINER = "/etc/latlab/sites.ini"
 
 
 def compose(*args, env=None):
+    """docker-compose on the file with no knob set from outside but LATLAB_TIME_SCALE=SCALE;
+    env sets knobs (None: unset)."""
     exe = shutil.which("docker-compose")
     check(exe, "docker-compose (Debian package docker-compose) is installed; scripts/deps.sh --test")
-    full = dict(os.environ, LATLAB_TIME_SCALE=SCALE)
-    full.pop("COMPOSE_PROFILES", None)
-    full.update(env or {})
+    full = dict(os.environ)
+    for name in KNOBS + ("COMPOSE_PROFILES", "COMPOSE_FILE"):
+        full.pop(name, None)
+    full["LATLAB_TIME_SCALE"] = SCALE
+    for name, value in (env or {}).items():
+        if value is None:
+            full.pop(name, None)
+        else:
+            full[name] = value
     return subprocess.run([exe, "--project-directory", ROOT, "-f", COMPOSE_FILE] + list(args),
                           capture_output=True, text=True, timeout=60 * SLACK, env=full, cwd=ROOT)
 
@@ -64,7 +80,13 @@ def _seq(lines, i, indent):
     items = []
     while i < len(lines) and lines[i][0] == indent and (lines[i][1].startswith("- ") or lines[i][1] == "-"):
         rest = lines[i][1][1:].strip()
-        check(rest and not re.match(r"^[\w.-]+:( |$)", rest), "unsupported sequence item %r" % lines[i][1])
+        check(rest, "unsupported sequence item %r" % lines[i][1])
+        if re.match(r"^[\w.-]+:( |$)", rest):
+            # a mapping item ("- key: value" then its other keys two columns in)
+            lines[i] = (indent + 2, rest)
+            item, i = _map(lines, i, indent + 2)
+            items.append(item)
+            continue
         items.append(_scalar(rest))
         i += 1
     return items, i
@@ -97,11 +119,22 @@ def parse_yaml(text):
     return value
 
 
-def config(profile_labs=True):
+def config(profile_labs=True, env=None):
     args = (["--profile", "labs"] if profile_labs else []) + ["config"]
-    p = compose(*args)
+    p = compose(*args, env=env)
     check(p.returncode == 0, "docker-compose config failed: %s" % p.stderr)
     return parse_yaml(p.stdout)
+
+
+def mounted_config(svc):
+    """The host file the server service mounts as its --config, checked to be that file."""
+    argv = svc["command"]
+    check("--config" in argv, "the server takes --config: %r" % argv)
+    target = argv[argv.index("--config") + 1]
+    mounts = [v for v in svc.get("volumes") or [] if isinstance(v, dict) and v.get("target") == target]
+    check_eq(len(mounts), 1, "one mount at the server's --config %s in %r" % (target, svc.get("volumes")))
+    check_eq((mounts[0]["type"], mounts[0]["read_only"]), ("bind", "true"), "a read-only bind mount")
+    return mounts[0]["source"]
 
 
 def host_command(argv, server_url):
@@ -114,9 +147,11 @@ def host_command(argv, server_url):
     return out
 
 
-def host_server_args(argv):
+def host_server_args(svc):
     """The server service's command minus the program and its fixed port (the test server
-    takes a free one) and with loopback instead of every interface."""
+    takes a free one), with loopback instead of every interface and the mounted sites.ini
+    read from where it is on the host."""
+    argv = svc["command"]
     check_eq(argv[0], "latlab-server", "server service program")
     args, i = [], 1
     while i < len(argv):
@@ -127,6 +162,10 @@ def host_server_args(argv):
         if argv[i] == "--listen":
             check_eq(argv[i + 1], "0.0.0.0", "the server listens on every interface in a container")
             args += ["--listen", "127.0.0.1"]
+            i += 2
+            continue
+        if argv[i] == "--config":
+            args += ["--config", mounted_config(svc)]
             i += 2
             continue
         args.append(argv[i])
@@ -149,28 +188,66 @@ def compose_file_validates_with_three_services_and_a_labs_profile():
     check_eq(c["server"]["ports"], ["127.0.0.1:8080:8080/tcp"], "host sees the server on loopback only")
     check_eq(c["server"]["build"]["target"], "runtime", "server image stage")
     check_eq(c["client"]["image"], c["server"]["image"], "client and server share one image")
+    check_eq(c["client"]["build"]["target"], "runtime", "client image stage")
     check_eq(c["labs"]["build"]["target"], "labs", "labs image stage")
+    # `up -d server` alone: the server depends on nothing, and a client can wait for healthy
+    check("depends_on" not in c["server"], "the server starts alone: %r" % c["server"].get("depends_on"))
+    check("healthcheck" in c["server"], "the server reports healthy")
+
+
+def server_flag(svc, flag):
+    argv = svc["command"]
+    check(flag in argv, "the server command has %s: %r" % (flag, argv))
+    return argv[argv.index(flag) + 1]
 
 
 @test
-def compose_time_scale_is_interpolated_with_the_lessons_default():
-    default = compose("config", env={"LATLAB_TIME_SCALE": ""})
-    del_env = dict(os.environ)
-    del_env.pop("LATLAB_TIME_SCALE", None)
-    p = subprocess.run([shutil.which("docker-compose"), "--project-directory", ROOT, "-f", COMPOSE_FILE,
-                        "config"], capture_output=True, text=True, env=del_env, cwd=ROOT,
-                       timeout=60 * SLACK)
-    check(p.returncode == 0 and default.returncode == 0, p.stderr + default.stderr)
-    argv = parse_yaml(p.stdout)["services"]["server"]["command"]
-    check_eq(argv[argv.index("--time-scale") + 1], "1.0", "time scale without LATLAB_TIME_SCALE")
-    argv = config()["services"]["server"]["command"]
-    check_eq(argv[argv.index("--time-scale") + 1], SCALE, "time scale from LATLAB_TIME_SCALE")
+def compose_knobs_are_interpolated_with_the_lessons_defaults():
+    unset = {name: None for name in KNOBS}
+    for env in (unset, {name: "" for name in KNOBS}):  # unset and empty: the defaults
+        svc = config(env=env)["services"]["server"]
+        check_eq(server_flag(svc, "--time-scale"), "1.0", "time scale without LATLAB_TIME_SCALE")
+        check_eq(server_flag(svc, "--seed"), "1", "seed without LATLAB_SEED")
+        check_eq(svc["ports"], ["127.0.0.1:8080:8080/tcp"], "port without LATLAB_PORT")
+        check_eq(mounted_config(svc), os.path.join(ROOT, "examples", "sites.ini"),
+                 "sites.ini without LATLAB_CONFIG (relative to the compose file)")
+    with tempfile.TemporaryDirectory(prefix="latlab-compose-") as d:
+        ini = os.path.join(d, "my.ini")
+        svc = config(env={"LATLAB_TIME_SCALE": "0.1", "LATLAB_SEED": "42", "LATLAB_PORT": "18080",
+                          "LATLAB_CONFIG": ini})["services"]["server"]
+    check_eq(server_flag(svc, "--time-scale"), "0.1", "time scale from LATLAB_TIME_SCALE")
+    check_eq(server_flag(svc, "--seed"), "42", "seed from LATLAB_SEED")
+    check_eq(svc["ports"], ["127.0.0.1:18080:8080/tcp"], "published port from LATLAB_PORT")
+    check_eq(mounted_config(svc), ini, "sites.ini from LATLAB_CONFIG")
+    check_eq(server_flag(svc, "--port"), "8080", "inside the network the port stays 8080")
+
+
+@test
+def compose_mounted_sites_ini_reaches_the_server():
+    """A site added in LATLAB_CONFIG's file is served; the default file keeps the lecture's
+    sites with their default latency (the same delays as without a config)."""
+    with tempfile.TemporaryDirectory(prefix="latlab-compose-") as d:
+        ini = os.path.join(d, "sites.ini")
+        with open(ini, "w") as f:
+            f.write("[classroom]\nlatency = 5ms\nsize = 100\n")
+        svc = config(env={"LATLAB_CONFIG": ini})["services"]["server"]
+        with Server(*host_server_args(svc)) as s:
+            status, headers, body = http_get(s.url + "/classroom")
+            check_eq((status, len(body)), (200, 100), "the site from the mounted file")
+    svc = config()["services"]["server"]
+    delays = []
+    for args in (host_server_args(svc), [a for a in host_server_args(svc)
+                                         if a not in ("--config", mounted_config(svc))]):
+        with Server(*args) as s:
+            delays.append([http_get(s.url + "/%s?seq=%d" % (site, k))[1]["x-latlab-delay-us"]
+                           for site in ("naver", "google") for k in range(5)])
+    check_eq(delays[0], delays[1], "delays with examples/sites.ini vs without a config")
 
 
 @test
 def compose_server_command_runs_and_its_healthcheck_passes():
     svc = config()["services"]["server"]
-    with Server(*host_server_args(svc["command"])) as s:
+    with Server(*host_server_args(svc)) as s:
         hc = svc["healthcheck"]["test"]
         check_eq(hc[0], "CMD", "healthcheck exec form (the runtime image has no shell tools)")
         p = subprocess.run(host_command(hc[1:], s.url), capture_output=True, text=True,
@@ -185,7 +262,7 @@ def compose_server_command_runs_and_its_healthcheck_passes():
 @test
 def compose_client_command_prints_the_comparison():
     services = config()["services"]
-    with Server(*host_server_args(services["server"]["command"])) as s:
+    with Server(*host_server_args(services["server"])) as s:
         argv = services["client"]["command"]
         check(any("http://server:8080/" in a for a in argv), "the client reaches the server by name")
         p = subprocess.run(host_command(argv, s.url), capture_output=True, text=True,
@@ -199,7 +276,7 @@ def compose_client_command_prints_the_comparison():
 def compose_labs_command_runs_every_lab():
     services = config()["services"]
     svc = services["labs"]
-    with Server(*host_server_args(services["server"]["command"])) as s:
+    with Server(*host_server_args(services["server"])) as s:
         env = dict(os.environ)
         env.update({k: host_command(["x", v], s.url)[1] for k, v in svc["environment"].items()})
         check(env["LATLAB_URL"] == s.url, "LATLAB_URL points at the server: %r" % svc["environment"])
@@ -214,16 +291,62 @@ def compose_labs_command_runs_every_lab():
     check(re.search(r"(?m)^01_sequential\.py\s+100\s+1\s+1\s", p.stdout), "sequential: 100 lines, 1 PID, 1 TID")
 
 
-@test
-def dockerfile_runtime_stage_installs_every_library_the_programs_link():
+def dockerfile_stages():
+    """{name: (FROM image or stage, body)} in order, from the Dockerfile."""
     with open(DOCKERFILE) as f:
         text = f.read()
-    stages = re.split(r"(?m)^FROM ", text)
-    runtime = [s for s in stages if re.match(r"\S+ AS runtime\b", s)]
-    check_eq(len(runtime), 1, "one runtime stage")
-    check(runtime[0].startswith("debian:bookworm-slim "), "runtime stage is Debian 12 slim")
-    installed = set(re.findall(r"\b(lib[a-z0-9.+-]+)", runtime[0].split("apt-get install", 1)[1].split("&&")[0]))
-    check(re.search(r"(?m)^USER (?!root)\w+", runtime[0]), "runtime stage runs as a non-root user")
+    stages = {}
+    for chunk in re.split(r"(?m)^FROM ", text)[1:]:
+        m = re.match(r"(\S+) AS (\w+)\n", chunk)
+        check(m, "every stage is named: FROM %s" % chunk.splitlines()[0])
+        stages[m.group(2)] = (m.group(1), chunk[m.end():])
+    return stages
+
+
+def stage_chain(stages, name):
+    """The stage's own body and its ancestors', nearest first, and the image it starts from."""
+    bodies = []
+    while name in stages:
+        name, body = stages[name]
+        bodies.append(body)
+    return bodies, name
+
+
+@test
+def dockerfile_default_target_is_the_runtime_and_every_stage_is_labelled():
+    stages = dockerfile_stages()
+    names = list(stages)
+    check_eq(names[-1], "runtime", "the last stage, what `docker build -t latlab .` builds")
+    check(names.index("labs") < names.index("runtime"), "labs is an earlier, named stage")
+    bodies, base = stage_chain(stages, "runtime")
+    check_eq(base, "debian:bookworm-slim", "the runtime image is Debian 12 slim")
+    own = bodies[0]
+    check(re.search(r"(?m)^USER (?!root)\w+", own), "the runtime runs as a non-root user")
+    cmd = re.search(r"(?m)^CMD (\[.*\])$", own)
+    check(cmd and json.loads(cmd.group(1))[0] == "latlab-server", "the runtime's CMD is the server")
+    check(re.search(r"(?m)^EXPOSE 8080$", own), "the runtime exposes 8080")
+    # the classic builder leaves the build stage untagged; the label lets it be pruned
+    for name, (_, body) in stages.items():
+        check(re.search(r"(?m)^LABEL org\.latlab\.stage=%s$" % name, body),
+              "stage %s carries LABEL org.latlab.stage=%s" % (name, name))
+    # only what the programs need: no compiler, curl or man pages in the runtime's chain
+    chain = "".join(b for b in stage_chain(stages, "runtime")[0])
+    for unwanted in ("deps.sh", "curl ", "gcc", "/man", "-dev"):
+        check(unwanted not in chain, "the runtime image has no %r" % unwanted)
+
+
+@test
+def dockerfile_runtime_stage_installs_every_library_the_programs_link():
+    stages = dockerfile_stages()
+    bodies, base = stage_chain(stages, "runtime")
+    check_eq(base, "debian:bookworm-slim", "runtime stage is Debian 12 slim")
+    installed = set()
+    for body in bodies:
+        if "apt-get install" in body:
+            installed |= set(re.findall(r"\b(lib[a-z0-9.+-]+)", body.split("apt-get install", 1)[1].split("&&")[0]))
+    check(installed, "the runtime's stages install libraries")
+    check(any(re.search(r"(?m)^COPY --from=build .*latlab-server", b) for b in bodies),
+          "the runtime holds the programs built in the build stage")
     base = {"libc6", "libgcc-s1", "libstdc++6", "zlib1g"}  # in debian:bookworm-slim already
     for binary in (SERVER_BIN, CLIENT_BIN):
         p = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, timeout=30)
@@ -286,7 +409,7 @@ def dockerfile_copies_only_what_exists_and_the_context_keeps():
 
 @test
 def docker_build_stage_context_builds_the_programs():
-    """What the build stage copies is enough for `make programs` (no Docker needed)."""
+    """What the build stage copies is enough for its make command (no Docker needed)."""
     import tempfile
     with open(DOCKERFILE) as f:
         build_stage = f.read().split("FROM ", 2)[1]
@@ -310,6 +433,61 @@ def docker_build_stage_context_builds_the_programs():
             v = subprocess.run([os.path.join(ctx, "build", prog), "--version"], capture_output=True,
                                text=True, timeout=10)
             check_eq(v.returncode, 0, "%s --version built from the Docker context" % prog)
+
+
+def docker_test_compose_commands():
+    """The docker-compose commands scripts/docker-test.sh runs on the engine, as README
+    spells them (the build, which needs a host-network override there, aside)."""
+    with open(DOCKER_TEST) as f:
+        text = f.read()
+    cmds = [m.strip() for m in re.findall(r"(?m)^dc ((?:(?!\|\|).)+)", text) if "-f " not in m]
+    check(len(cmds) >= 4, "docker-test.sh runs compose commands: %r" % cmds)
+    return cmds
+
+
+@test
+def readme_docker_commands_are_the_ones_docker_test_runs():
+    cmds = docker_test_compose_commands()
+    for want in ("up --exit-code-from client", "up -d server", "--profile labs up --exit-code-from labs labs"):
+        check(want in cmds, "docker-test.sh runs %r: %r" % (want, cmds))
+    with open(DOCKER_TEST) as f:
+        script = f.read()
+    prune = "docker image prune -f --filter label=org.latlab.stage"
+    check(prune.split(" ", 1)[1] in script, "docker-test.sh prunes as README says")
+    for readme in ("README.md", "README.ko.md"):
+        with open(os.path.join(ROOT, readme)) as f:
+            text = f.read()
+        for cmd in cmds:
+            for spelling in ("docker compose ", "docker-compose "):  # compose v2 and Debian 12's v1
+                check(spelling + cmd in text, "%s shows `%s%s`" % (readme, spelling, cmd))
+        check(prune in text, "%s shows `%s`" % (readme, prune))
+        check("make docker-test" in text, "%s says how the project tests this" % readme)
+    # and the knobs README documents are the ones the compose file reads
+    with open(COMPOSE_FILE) as f:
+        compose_text = f.read()
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    for knob in KNOBS:
+        check("${%s:-" % knob in compose_text, "docker-compose.yml reads %s" % knob)
+        check(knob in text, "README documents %s" % knob)
+
+
+@test
+def docker_test_says_skip_where_no_engine_can_start():
+    """Not root: no dockerd of its own. One SKIP line with the reason, exit 0, before it
+    installs or starts anything."""
+    with tempfile.TemporaryDirectory(prefix="latlab-docker-test-") as d:
+        os.chmod(d, 0o755)
+        os.mkdir(os.path.join(d, "scripts"))
+        shutil.copy(DOCKER_TEST, os.path.join(d, "scripts"))
+        cmd = ["sh", os.path.join(d, "scripts", "docker-test.sh")]
+        if os.getuid() == 0:
+            cmd = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, cwd=d)
+    check_eq(p.returncode, 0, "exit status of a skipped docker-test (stderr %r)" % p.stderr)
+    lines = p.stdout.splitlines()
+    check_eq(len(lines), 1, "one line: %r" % lines)
+    check(re.match(r"^SKIP docker-test: \S.*root", lines[0]), "a SKIP line with its reason: %r" % lines[0])
 
 
 run()

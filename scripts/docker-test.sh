@@ -1,0 +1,274 @@
+#!/bin/sh
+# docker-test.sh -- build latlab's images and run docker-compose.yml on a real Docker engine
+# (make docker-test; CI runs it from .ci/run).
+#
+# Installs docker.io, docker-compose and debootstrap when missing; starts a private dockerd
+# with all its state in a temporary directory (stopped, unmounted and removed on every exit
+# path); makes debian:bookworm-slim with debootstrap (there is no registry; the root file
+# system is cached in $LATLAB_DOCKER_CACHE, default /var/cache/latlab, and imported into the
+# fresh engine on each run); builds every image; then runs README's commands:
+#   docker-compose up --exit-code-from client                 four rows at 100/100
+#   docker-compose --profile labs up --exit-code-from labs labs   every lab passed
+#   docker-compose up -d server                               healthy, answers on LATLAB_PORT
+#   docker-compose down                                       nothing of the project left
+# at LATLAB_TIME_SCALE=0.1 on a free LATLAB_PORT. Where no engine can start (not root, no
+# packages, dockerd refuses) it prints one `SKIP docker-test: <reason>` line and exits 0.
+#
+# Environment: LATLAB_DOCKER_CACHE (/var/cache/latlab), LATLAB_DOCKER_REBASE=1 (make the
+# base image again), LATLAB_DOCKER_KEEP_LOGS=DIR (copy the logs there).
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CACHE=${LATLAB_DOCKER_CACHE:-/var/cache/latlab}
+BASE_TAR=$CACHE/debian-bookworm-slim.tar
+START=$(date +%s)
+
+say() { printf 'docker-test: %s (%ds)\n' "$*" "$(($(date +%s) - START))"; }
+skip() {
+	echo "SKIP docker-test: $*"
+	exit 0
+}
+fail() {
+	echo "docker-test: FAIL: $*" >&2
+	if [ -n "${LOG:-}" ] && [ -s "$LOG" ]; then
+		echo "--- last lines of $(basename "$LOG"):" >&2
+		tail -n 40 "$LOG" | sed 's/\x1b\[[0-9;]*m//g' >&2
+	fi
+	exit 1
+}
+
+# --- packages --------------------------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || skip "needs root to start its own dockerd (run as root: make docker-test)"
+missing=""
+command -v dockerd >/dev/null 2>&1 || missing="$missing docker.io"
+command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+command -v debootstrap >/dev/null 2>&1 || missing="$missing debootstrap"
+if [ -n "$missing" ]; then
+	say "installing$missing"
+	if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends $missing; } >/dev/null 2>&1; then
+		skip "could not install$missing with apt-get"
+	fi
+fi
+# Debian's client, of the engine's own version (another docker earlier in PATH may be newer)
+DOCKER=/usr/bin/docker
+[ -x "$DOCKER" ] || DOCKER=$(command -v docker) || skip "docker.io installed no docker client"
+
+# --- a private engine ------------------------------------------------------------------------
+TMP=$(mktemp -d /tmp/latlab-docker.XXXXXX)
+DOCKERD_PID=""
+LOG=""
+
+unmount_under() {
+	# deepest first; lazily when busy
+	awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+}
+
+cleanup() {
+	rc=$?
+	trap - EXIT INT TERM HUP
+	set +e
+	if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
+		# containers left by a failed step first, then the engine by its PID
+		ids=$(timeout 20 "$DOCKER" ps -aq 2>/dev/null)
+		[ -n "$ids" ] && timeout 30 "$DOCKER" rm -f $ids >/dev/null 2>&1
+		kill -TERM "$DOCKERD_PID" 2>/dev/null
+		i=0
+		while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 150 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		kill -KILL "$DOCKERD_PID" 2>/dev/null
+		wait "$DOCKERD_PID" 2>/dev/null
+	fi
+	# dockerd stops its containerd; after a KILL it may be left running
+	cpid=$(cat "$TMP/exec/containerd/containerd.pid" 2>/dev/null)
+	if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null &&
+		grep -q "$TMP" "/proc/$cpid/cmdline" 2>/dev/null; then
+		kill -TERM "$cpid"
+		sleep 1
+		kill -KILL "$cpid" 2>/dev/null
+	fi
+	# anything else still running from this engine (a container's shim): by PID
+	for p in /proc/[0-9]*; do
+		grep -qF "$TMP/" "$p/cmdline" 2>/dev/null && kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+	if [ -n "${LATLAB_DOCKER_KEEP_LOGS:-}" ]; then
+		mkdir -p "$LATLAB_DOCKER_KEEP_LOGS" && cp "$TMP"/*.log "$LATLAB_DOCKER_KEEP_LOGS"/ 2>/dev/null
+	fi
+	unmount_under "$TMP"
+	rm -rf "$TMP"
+	[ -e "$TMP" ] && echo "docker-test: could not remove $TMP" >&2
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+say "starting dockerd in $TMP"
+LOG=$TMP/dockerd.log
+dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
+	--data-root "$TMP/root" --exec-root "$TMP/exec" --pidfile "$TMP/docker.pid" \
+	-H "unix://$TMP/docker.sock" >"$LOG" 2>&1 &
+DOCKERD_PID=$!
+export DOCKER_HOST="unix://$TMP/docker.sock"
+i=0
+until "$DOCKER" info >/dev/null 2>&1; do
+	if ! kill -0 "$DOCKERD_PID" 2>/dev/null; then
+		reason=$(grep -v '^\s*$' "$LOG" | tail -n 1 | sed 's/.*msg="\([^"]*\)".*/\1/' | cut -c1-160)
+		DOCKERD_PID=""
+		skip "dockerd did not start: ${reason:-no message}"
+	fi
+	i=$((i + 1))
+	[ $i -lt 150 ] || skip "dockerd did not answer within 30 s"
+	sleep 0.2
+done
+
+# --- debian:bookworm-slim, made locally --------------------------------------------------------
+mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+[ -n "$mirror" ] || mirror=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\(http[^ ]*\) .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n 1)
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+
+make_base() {
+	# debootstrap minbase, then slimmed the way Debian's official -slim images are
+	rootfs=$TMP/rootfs
+	LOG=$TMP/debootstrap.log
+	debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$LOG" 2>&1 ||
+		fail "debootstrap from $mirror failed"
+	unmount_under "$rootfs"
+	cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<-'EOF'
+		path-exclude /usr/share/doc/*
+		path-include /usr/share/doc/*/copyright
+		path-exclude /usr/share/man/*
+		path-exclude /usr/share/groff/*
+		path-exclude /usr/share/info/*
+		path-exclude /usr/share/lintian/*
+		path-exclude /usr/share/linda/*
+		path-exclude /usr/share/locale/*
+		path-include /usr/share/locale/locale.alias
+	EOF
+	cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<-'EOF'
+		DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+		Dir::Cache::pkgcache "";
+		Dir::Cache::srcpkgcache "";
+	EOF
+	echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+	echo 'APT::AutoRemove::SuggestsImportant "false";' >"$rootfs/etc/apt/apt.conf.d/docker-autoremove-suggests"
+	printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
+	chmod 755 "$rootfs/usr/sbin/policy-rc.d"
+	# the host's package sources (its mirror, updates and security), as the official image has
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		rm -f "$rootfs/etc/apt/sources.list"
+		cp /etc/apt/sources.list.d/debian.sources "$rootfs/etc/apt/sources.list.d/"
+	fi
+	(
+		cd "$rootfs"
+		find usr/share/doc -mindepth 1 ! -name copyright ! -type d -delete
+		find usr/share/doc -mindepth 1 -type d -empty -delete
+		rm -rf usr/share/man/* usr/share/groff/* usr/share/info/* usr/share/lintian/* \
+			usr/share/linda/* var/cache/apt/archives/*.deb var/cache/apt/*.bin \
+			var/lib/apt/lists/* var/log/* dev/* tmp/* run/*
+		find usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+	)
+	mkdir -p "$CACHE"
+	tar --numeric-owner -C "$rootfs" -cf "$BASE_TAR.tmp" . || fail "tar of the base image"
+	mv "$BASE_TAR.tmp" "$BASE_TAR"
+	rm -rf "$rootfs"
+}
+
+# one run at a time makes or reads the cached base
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+flock 9
+if [ "${LATLAB_DOCKER_REBASE:-0}" = 1 ] || [ ! -s "$BASE_TAR" ]; then
+	say "making debian:bookworm-slim (debootstrap --variant=minbase bookworm $mirror)"
+	make_base
+else
+	say "debian:bookworm-slim from $BASE_TAR"
+fi
+LOG=$TMP/import.log
+"$DOCKER" import --change 'CMD ["bash"]' "$BASE_TAR" debian:bookworm-slim >"$LOG" 2>&1 ||
+	fail "docker import $BASE_TAR"
+exec 9>&-
+
+# --- compose, as README runs it ----------------------------------------------------------------
+# The engine runs with --iptables=false: containers have no outbound network, so builds
+# (apt-get) use the host's network through an override file. Everything else is README's.
+cat >"$TMP/build-network-host.yml" <<EOF
+services:
+  server: {build: {network: host}}
+  client: {build: {network: host}}
+  labs: {build: {network: host}}
+EOF
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export LATLAB_TIME_SCALE=0.1 LATLAB_PORT="$port"
+unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME LATLAB_SEED LATLAB_CONFIG
+dc() { docker-compose "$@" >>"$LOG" 2>&1; }
+
+say "building the images (build, programs, labs, runtime)"
+LOG=$TMP/build.log
+dc -f docker-compose.yml -f "$TMP/build-network-host.yml" --profile labs build ||
+	fail "docker-compose build"
+mb() { echo "$(($("$DOCKER" image inspect -f '{{.Size}}' "$1") / 1000000)) MB"; }
+say "images: latlab:latest $(mb latlab:latest), latlab-labs:latest $(mb latlab-labs:latest), debian:bookworm-slim $(mb debian:bookworm-slim)"
+# the build stage the classic builder leaves untagged, removed as README says (this drops
+# its layer cache too: the next build compiles again)
+LOG=$TMP/build.log
+n=$("$DOCKER" images -q --filter dangling=true --filter label=org.latlab.stage | wc -l)
+"$DOCKER" image prune -f --filter label=org.latlab.stage >>"$LOG" 2>&1 || fail "image prune"
+say "docker image prune -f --filter label=org.latlab.stage: $n dangling image(s) removed"
+
+say "docker-compose up --exit-code-from client (LATLAB_TIME_SCALE=0.1)"
+LOG=$TMP/up-client.log
+dc up --exit-code-from client || fail "up --exit-code-from client exited $?"
+sed 's/\x1b\[[0-9;]*m//g' "$LOG" | sed -n 's/^client[-_0-9]* *| //p' |
+	grep -E '^(mode|sequential|threads|processes|async) ' || true
+for mode in sequential threads processes async; do
+	sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -Eq "^client[-_0-9]* *\| $mode +[0-9]+ +100/100 " ||
+		fail "no $mode row at 100/100"
+done
+
+say "docker-compose --profile labs up --exit-code-from labs labs"
+LOG=$TMP/up-labs.log
+dc --profile labs up --exit-code-from labs labs || fail "labs exited $?"
+sed 's/\x1b\[[0-9;]*m//g' "$LOG" | sed -n 's/^labs[-_0-9]* *| //p' | grep -E '^[0-9]{2}_' || true
+for lab in 01_sequential 02_threads 03_processes 04_asyncio 05_gil_cpu; do
+	sed 's/\x1b\[[0-9;]*m//g' "$LOG" |
+		grep -Eq "^labs[-_0-9]* *\| $lab\.py +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ s\$" ||
+		fail "lab $lab did not pass"
+done
+! sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -q 'FAILED' || fail "a lab FAILED"
+
+say "docker-compose up -d server; the host reaches it on 127.0.0.1:$port"
+LOG=$TMP/up-server.log
+dc up -d server || fail "up -d server"
+cid=$(docker-compose ps -q server)
+i=0
+until [ "$("$DOCKER" inspect -f '{{.State.Health.Status}}' "$cid")" = healthy ]; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || fail "the server did not turn healthy within 30 s"
+	sleep 0.2
+done
+python3 - "$port" >>"$LOG" 2>&1 <<'EOF' || fail "GET http://127.0.0.1:$port/naver from the host"
+import sys, urllib.request
+r = urllib.request.urlopen("http://127.0.0.1:%s/naver?seq=7" % sys.argv[1], timeout=10)
+body = r.read()
+assert r.status == 200 and r.headers["X-Latlab-Site"] == "naver" and len(body) == 160 * 1024, r.headers
+print("host GET /naver:", r.status, len(body), "bytes, delay", r.headers["X-Latlab-Delay-Us"], "us")
+EOF
+tail -n 1 "$LOG"
+
+say "docker-compose down"
+LOG=$TMP/down.log
+dc --profile labs down || fail "down"
+left=$("$DOCKER" ps -aq)
+[ -z "$left" ] || fail "containers left after down: $left"
+left=$("$DOCKER" network ls -q --filter type=custom)
+[ -z "$left" ] || fail "networks left after down: $left"
+left=$("$DOCKER" images -q --filter dangling=true)
+[ -z "$left" ] || fail "dangling images left: $left"
+LOG=""
+say "ok: images built, four rows at 100/100, every lab passed, nothing left"
