@@ -57,6 +57,7 @@ DOCKER=/usr/bin/docker
 # --- a private engine ------------------------------------------------------------------------
 TMP=$(mktemp -d /tmp/latlab-docker.XXXXXX)
 DOCKERD_PID=""
+DC_PID=""
 LOG=""
 
 unmount_under() {
@@ -65,22 +66,28 @@ unmount_under() {
 		while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
 }
 
+stop_pid() { # PID (our child), seconds before SIGKILL
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 5)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 cleanup() {
 	rc=$?
 	trap - EXIT INT TERM HUP
 	set +e
+	stop_pid "$DC_PID" 10
 	if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
 		# containers left by a failed step first, then the engine by its PID
 		ids=$(timeout 20 "$DOCKER" ps -aq 2>/dev/null)
 		[ -n "$ids" ] && timeout 30 "$DOCKER" rm -f $ids >/dev/null 2>&1
-		kill -TERM "$DOCKERD_PID" 2>/dev/null
-		i=0
-		while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 150 ]; do
-			sleep 0.2
-			i=$((i + 1))
-		done
-		kill -KILL "$DOCKERD_PID" 2>/dev/null
-		wait "$DOCKERD_PID" 2>/dev/null
+		stop_pid "$DOCKERD_PID" 30
 	fi
 	# dockerd stops its containerd; after a KILL it may be left running
 	cpid=$(cat "$TMP/exec/containerd/containerd.pid" 2>/dev/null)
@@ -206,7 +213,12 @@ EOF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export LATLAB_TIME_SCALE=0.1 LATLAB_PORT="$port"
 unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME LATLAB_SEED LATLAB_CONFIG
-dc() { docker-compose "$@" >>"$LOG" 2>&1; }
+# in the background and waited for, so that a signal stops the run at once (see cleanup)
+dc() {
+	docker-compose "$@" >>"$LOG" 2>&1 &
+	DC_PID=$!
+	wait "$DC_PID"
+}
 
 say "building the images (build, programs, labs, runtime)"
 LOG=$TMP/build.log
