@@ -3,16 +3,20 @@
 # (make docker-test; CI runs it from .ci/run).
 #
 # Installs docker.io, docker-compose and debootstrap when missing; starts a private dockerd
-# with all its state in a temporary directory (stopped, unmounted and removed on every exit
-# path); makes debian:bookworm-slim with debootstrap (there is no registry; the root file
-# system is cached in $LATLAB_DOCKER_CACHE, default /var/cache/latlab, and imported into the
-# fresh engine on each run); builds every image; then runs README's commands:
-#   docker-compose up --exit-code-from client                 four rows at 100/100
+# with all its state in a temporary directory and its containers under a cgroup of its own
+# (on every exit path: stopped by PID, leftovers ended, unmounted, removed); makes
+# debian:bookworm-slim with debootstrap (there is no registry; the root file system's tarball
+# is cached in $LATLAB_DOCKER_CACHE, default /var/cache/latlab, and imported into the fresh
+# engine on each run); builds every image (with build: {network: host}: this engine gives
+# containers no outbound network) and prunes the dangling build stage as README says; then
+# runs README's commands at LATLAB_TIME_SCALE=0.1 on a free LATLAB_PORT:
+#   docker-compose up --exit-code-from client                     four rows at 100/100
 #   docker-compose --profile labs up --exit-code-from labs labs   every lab passed
-#   docker-compose up -d server                               healthy, answers on LATLAB_PORT
-#   docker-compose down                                       nothing of the project left
-# at LATLAB_TIME_SCALE=0.1 on a free LATLAB_PORT. Where no engine can start (not root, no
-# packages, dockerd refuses) it prints one `SKIP docker-test: <reason>` line and exits 0.
+#   docker-compose up -d server                                   healthy, answers the host
+#   docker-compose --profile labs down                            no container, network or
+#                                                                 dangling image left
+# Where no engine can start (not root, packages not installable, dockerd refuses) it prints
+# one `SKIP docker-test: <reason>` line and exits 0.
 #
 # Environment: LATLAB_DOCKER_CACHE (/var/cache/latlab), LATLAB_DOCKER_REBASE=1 (make the
 # base image again), LATLAB_DOCKER_KEEP_LOGS=DIR (copy the logs there).
@@ -56,6 +60,9 @@ DOCKER=/usr/bin/docker
 
 # --- a private engine ------------------------------------------------------------------------
 TMP=$(mktemp -d /tmp/latlab-docker.XXXXXX)
+# the containers' cgroups go under a parent of this run's own, so that cleanup can find (and
+# end) every process of this engine even when the engine itself died
+CGROUP=latlab-docker-${TMP##*.}
 DOCKERD_PID=""
 DC_PID=""
 LOG=""
@@ -64,6 +71,12 @@ unmount_under() {
 	# deepest first; lazily when busy
 	awk -v d="$1" '$2 == d || index($2, d "/") == 1 { print $2 }' /proc/self/mounts | sort -r |
 		while read -r m; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; done
+}
+
+# the engine's networks, noted so that cleanup can remove their host bridges even when the
+# engine died
+note_networks() {
+	timeout 20 "$DOCKER" network ls -q --no-trunc --filter type=custom >>"$TMP/networks" 2>/dev/null || true
 }
 
 stop_pid() { # PID (our child), seconds before SIGKILL
@@ -83,12 +96,21 @@ cleanup() {
 	trap - EXIT INT TERM HUP
 	set +e
 	stop_pid "$DC_PID" 10
+	nets=$(sort -u "$TMP/networks" 2>/dev/null)
 	if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
-		# containers left by a failed step first, then the engine by its PID
+		# containers and networks left by a failed step first, then the engine by its PID
 		ids=$(timeout 20 "$DOCKER" ps -aq 2>/dev/null)
 		[ -n "$ids" ] && timeout 30 "$DOCKER" rm -f $ids >/dev/null 2>&1
+		note_networks
+		nets=$(sort -u "$TMP/networks" 2>/dev/null)
+		[ -n "$nets" ] && timeout 30 "$DOCKER" network rm $nets >/dev/null 2>&1
 		stop_pid "$DOCKERD_PID" 30
 	fi
+	# a network's bridge on the host outlives an engine that could not remove it
+	for n in $nets; do
+		b=br-$(printf %.12s "$n")
+		ip link show "$b" >/dev/null 2>&1 && ip link delete "$b" 2>/dev/null
+	done
 	# dockerd stops its containerd; after a KILL it may be left running
 	cpid=$(cat "$TMP/exec/containerd/containerd.pid" 2>/dev/null)
 	if [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null &&
@@ -101,6 +123,19 @@ cleanup() {
 	for p in /proc/[0-9]*; do
 		grep -qF "$TMP/" "$p/cmdline" 2>/dev/null && kill -KILL "${p#/proc/}" 2>/dev/null
 	done
+	# the containers' processes (left running when the engine was killed), then their cgroups
+	cgroups=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$CGROUP" 2>/dev/null)
+	if [ -n "$cgroups" ]; then
+		for p in $(find $cgroups -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		i=0
+		while [ -n "$(find $cgroups -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && [ $i -lt 50 ]; do
+			sleep 0.2
+			i=$((i + 1))
+		done
+		find $cgroups -depth -type d -exec rmdir {} + 2>/dev/null
+	fi
 	if [ -n "${LATLAB_DOCKER_KEEP_LOGS:-}" ]; then
 		mkdir -p "$LATLAB_DOCKER_KEEP_LOGS" && cp "$TMP"/*.log "$LATLAB_DOCKER_KEEP_LOGS"/ 2>/dev/null
 	fi
@@ -117,7 +152,7 @@ trap 'exit 129' HUP
 say "starting dockerd in $TMP"
 LOG=$TMP/dockerd.log
 dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=overlay2 \
-	--data-root "$TMP/root" --exec-root "$TMP/exec" --pidfile "$TMP/docker.pid" \
+	--cgroup-parent "/$CGROUP" --data-root "$TMP/root" --exec-root "$TMP/exec" --pidfile "$TMP/docker.pid" \
 	-H "unix://$TMP/docker.sock" >"$LOG" 2>&1 &
 DOCKERD_PID=$!
 export DOCKER_HOST="unix://$TMP/docker.sock"
@@ -217,7 +252,9 @@ unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME LATLAB_SEED LATLAB_CONF
 dc() {
 	docker-compose "$@" >>"$LOG" 2>&1 &
 	DC_PID=$!
-	wait "$DC_PID"
+	wait "$DC_PID" && dc_rc=0 || dc_rc=$?
+	note_networks
+	return $dc_rc
 }
 
 say "building the images (build, programs, labs, runtime)"
