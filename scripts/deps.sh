@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [--build] [--test] [--bench] [--check]
 #   --build  libraries and tools to compile (default when no group is named)
 #   --test   --build plus the peers the tests drive (curl, python3, rsvg-convert, ...)
-#   --bench  --test plus the benchmark peers (wrk, nginx, ab, h2load, httpbin)
+#   --bench  --test plus the benchmark peers (wrk, nginx, ab, h2load, httpbin, valgrind)
 #   --check  only report what is missing; exit 1 if anything is
 # Idempotent: when everything is present it installs nothing and runs no apt-get.
 # Uses sudo only when not root.
@@ -65,6 +65,7 @@ if [ "$want_bench" = 1 ]; then
 	have_cmd h2load || need_pkg nghttp2-client
 	have_py httpbin || need_pkg python3-httpbin
 	have_cmd gunicorn || need_pkg gunicorn
+	have_cmd valgrind || need_pkg valgrind
 fi
 
 # one package may be named twice (libevent-dev): keep each once
