@@ -124,10 +124,11 @@ def the_documented_gil_command_shows_the_gil():
     if (os.cpu_count() or 1) < 2:
         raise AssertionError("needs 2 CPUs to show parallelism; this machine has %r" % os.cpu_count())
     (cmd,) = {c for _, c in documented_commands() if "--gil" in c}
-    # The lecture's server as written: default sites, no time scale. Parallelism needs a free
-    # core and a busy neighbour can take it for a while: keep each mode's best wall over up to
-    # 5 runs and stop once processes show it. Threads cannot pass by chance: under the lock
-    # their best is bounded by the CPU work, as sequential's is.
+    # The lecture's server as written: default sites, no time scale. A busy neighbour can take
+    # the second core (processes look slow) or slow the sequential run (threads look fast): keep
+    # each mode's best wall over up to 5 runs and stop once the lesson shows. Neither can pass
+    # by chance: under the lock the threads' best is bounded by the CPU work, as sequential's
+    # is, and processes beat it only on two cores.
     best, seen = {}, []
     with Server() as s, tempfile.TemporaryDirectory() as d:
         argv = argv_for(cmd, s.url)
@@ -136,7 +137,7 @@ def the_documented_gil_command_shows_the_gil():
             seen.append(w)
             for m, v in w.items():
                 best[m] = min(best.get(m, v), v)
-            if best["sequential"] / best["processes"] >= 1.6:
+            if best["sequential"] / best["processes"] >= 1.6 and best["sequential"] / best["threads"] <= 1.3:
                 break
     threads, processes = best["sequential"] / best["threads"], best["sequential"] / best["processes"]
     check(threads <= 1.3, "threads %.2fx sequential under the GIL (at most 1.3x): %r" % (threads, seen))
