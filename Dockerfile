@@ -33,7 +33,7 @@ LABEL org.latlab.stage=programs
 # only the libraries the programs link (tests/integration/test_compose.py checks the list)
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libmicrohttpd12 libcurl4 libevent-2.1-7 libevent-pthreads-2.1-7 libinih1 libjansson4 \
+      libmicrohttpd12 libgnutls30 libcurl4 libevent-2.1-7 libevent-pthreads-2.1-7 libinih1 libjansson4 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin latlab
