@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -42,6 +43,20 @@ void cli_usage(FILE *f)
 	        "  -g, --gil            threads take one global lock for that work, like Python's "
 	        "GIL\n"
 	        "\n"
+	        "Load (wrk, wrk2):\n"
+	        "  -d, --duration DUR   closed loop: each worker sends its next request as soon as\n"
+	        "                       one finishes, until DUR is up (e.g. 30s); requests in "
+	        "flight\n"
+	        "                       then finish and are counted (not with -n or --repeat)\n"
+	        "  --rate R             open model: request i is due at start + i/R seconds across "
+	        "all\n"
+	        "                       workers (R requests/s, e.g. 200 or 0.5); latency is also\n"
+	        "                       measured from the due time (coordinated omission "
+	        "corrected);\n"
+	        "                       with -d the run is R x DUR requests\n"
+	        "  --loops N            async: N event loops on N threads share the batch (default "
+	        "1)\n"
+	        "\n"
 	        "Output:\n"
 	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
 	        "starts\n"
@@ -53,7 +68,10 @@ void cli_usage(FILE *f)
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
 	        "\n"
-	        "Limits: at most %u requests, %u URLs of %u bytes, %u threads, %u processes,\n"
+	        "Under -d or --rate, async keeps %u in flight unless -c says otherwise.\n"
+	        "\n"
+	        "Limits: at most %u requests with --csv, --timeline or compare (%u without),\n"
+	        "%u URLs of %u bytes, %u threads, %u processes,\n"
 	        "%u in flight. Every request carries X-Latlab-Seq: INDEX; a latlab-server answers\n"
 	        "with X-Latlab-Delay-Us, from which the ideal time and the efficiency are "
 	        "computed\n"
@@ -68,7 +86,7 @@ void cli_usage(FILE *f)
 	        "\n"
 	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
 	        "           http://127.0.0.1:8080/google\n",
-	        CLI_DEFAULT_WORKERS, CLI_MAX_REQUESTS, CLI_MAX_URLS, CLI_MAX_URL_LEN,
+	        CLI_DEFAULT_WORKERS, CLI_DEFAULT_LOAD, CLI_MAX_REQUESTS, CLI_MAX_RUN, CLI_MAX_URLS, CLI_MAX_URL_LEN,
 	        CLI_MAX_THREADS, CLI_MAX_PROCESSES, CLI_MAX_INFLIGHT);
 }
 
@@ -155,8 +173,10 @@ static int cli_number_parse(const struct cli_number *t, const char *arg, char *e
 
 /* -r, -n and -c as given (0: not given), before the cross-field checks */
 struct cli_counts {
-	uint64_t repeat, n, c;
+	uint64_t repeat, n, c, loops;
 };
+
+enum { OPT_RATE = 256, OPT_LOOPS };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -165,6 +185,9 @@ static const struct option cli_opts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"work", required_argument, NULL, 'w'},
         {"gil", no_argument, NULL, 'g'},
+        {"duration", required_argument, NULL, 'd'},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"loops", required_argument, NULL, OPT_LOOPS},
         {"trace", no_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"json", required_argument, NULL, 'j'},
@@ -181,16 +204,18 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
                              char *err, size_t errlen)
 {
 	const struct cli_number numbers[] = {
-	        {'r', "--repeat", "a whole number of passes", CLI_MAX_REQUESTS, &k->repeat},
-	        {'n', "-n", "a whole number of requests", CLI_MAX_REQUESTS, &k->n},
+	        {'r', "--repeat", "a whole number of passes", CLI_MAX_RUN, &k->repeat},
+	        {'n', "-n", "a whole number of requests", CLI_MAX_RUN, &k->n},
 	        {'c', "-c", "a whole number of workers", CLI_MAX_INFLIGHT, &k->c},
 	        {'t', "--timeout", UNITS_DURATION_FORMS, 0, &cfg->timeout_us},
+	        {'d', "--duration", UNITS_DURATION_FORMS, 0, &cfg->duration_us},
+	        {OPT_LOOPS, "--loops", "a whole number of event loops", CLI_MAX_LOOPS, &k->loops},
 	};
 	char why[200];
 	opterr = 0;
 	optind = 0; /* full re-initialisation (GNU), so cli_parse can run more than once */
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gTqj:o:s:hV", cli_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gd:Tqj:o:s:hV", cli_opts, NULL)) != -1) {
 		const struct cli_number *num = NULL;
 		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 			if (numbers[i].opt == ch)
@@ -201,6 +226,17 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			continue;
 		}
 		switch (ch) {
+		case OPT_RATE:
+			if (units_parse_double(optarg, 0, CLI_MAX_RATE, &cfg->rate, why,
+			                       sizeof(why)) != 0 ||
+			    !(cfg->rate > 0)) {
+				snprintf(err, errlen,
+				         "--rate: expected requests per second above 0 and at most "
+				         "%.0f (e.g. 200 or 0.5), got '%.40s'",
+				         CLI_MAX_RATE, optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
 				snprintf(err, errlen, "--work: %s", why);
@@ -280,21 +316,67 @@ static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *e
 	return 0;
 }
 
-/* the batch size from -n or --repeat, and -c against the limits of the mode(s) that use it */
-static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
-                            size_t errlen)
+/* how many requests a run may have: fewer when each needs a record (CSV, timeline, compare) */
+static uint64_t cli_max_requests(const struct config *cfg)
+{
+	return cfg->compare || cfg->csv_path || cfg->timeline_path ? CLI_MAX_REQUESTS : CLI_MAX_RUN;
+}
+
+/* the run's size from -n, --repeat, -d and --rate */
+static int cli_check_size(struct config *cfg, const struct cli_counts *k, char *err,
+                          size_t errlen)
 {
 	if (k->n && k->repeat) {
 		snprintf(err, errlen, "-n and --repeat both size the batch: give one of them");
 		return -EINVAL;
 	}
-	uint64_t repeat = k->repeat ? k->repeat : 1;
-	if (!k->n && repeat * cfg->nurls > CLI_MAX_REQUESTS) {
-		snprintf(err, errlen, "--repeat: %zu URLs x %llu is more than %u requests",
-		         cfg->nurls, (unsigned long long)repeat, CLI_MAX_REQUESTS);
+	if (cfg->duration_us && (k->n || k->repeat)) {
+		snprintf(err, errlen, "-d and %s both size the run: give one of them",
+		         k->n ? "-n" : "--repeat");
 		return -EINVAL;
 	}
-	cfg->n = k->n ? (size_t)k->n : (size_t)(repeat * cfg->nurls);
+	if (cfg->duration_us > CLI_MAX_DURATION) {
+		snprintf(err, errlen, "--duration: at most one week (168h as 10080m)");
+		return -EINVAL;
+	}
+	if (cfg->compare && (cfg->duration_us || cfg->rate > 0)) {
+		snprintf(err, errlen, "%s: not with compare (compare runs one batch in each mode)",
+		         cfg->duration_us ? "-d" : "--rate");
+		return -EINVAL;
+	}
+	uint64_t max = cli_max_requests(cfg);
+	const char *why = max == CLI_MAX_REQUESTS ? " with --csv, --timeline or compare" : "";
+	uint64_t repeat = k->repeat ? k->repeat : 1;
+	double n;
+	if (cfg->duration_us && cfg->rate > 0)
+		n = ceil(cfg->rate * (double)cfg->duration_us / 1e6);
+	else if (cfg->duration_us)
+		n = CLI_MAX_RUN; /* the loop ends with the time; this only bounds it */
+	else
+		n = k->n ? (double)k->n : (double)repeat * (double)cfg->nurls;
+	if (n > (double)max && !(cfg->duration_us && cfg->rate <= 0)) {
+		snprintf(err, errlen, "%s: %.0f requests is more than %llu%s",
+		         cfg->rate > 0 && cfg->duration_us ? "--rate x -d"
+		         : k->n                            ? "-n"
+		                                           : "--repeat",
+		         n, (unsigned long long)max, why);
+		return -EINVAL;
+	}
+	cfg->n = n < 1 ? 1 : (size_t)n;
+	return 0;
+}
+
+/* the batch size, and -c and --loops against the limits of the mode(s) that use them */
+static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
+                            size_t errlen)
+{
+	if (cli_check_size(cfg, k, err, errlen) != 0)
+		return -EINVAL;
+	if (k->loops && (cfg->compare || cfg->mode != MODE_ASYNC)) {
+		snprintf(err, errlen, "--loops: only for async (event loops on their own threads)");
+		return -EINVAL;
+	}
+	cfg->loops = k->loops ? (unsigned)k->loops : 1;
 	if (!k->c)
 		return 0;
 	int threads = cfg->compare || cfg->mode == MODE_THREADS;
@@ -342,7 +424,7 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
-	struct cli_counts k = {0, 0, 0};
+	struct cli_counts k = {0, 0, 0, 0};
 	cli_defaults(cfg);
 	int rc = cli_parse_options(argc, argv, cfg, &k, err, errlen);
 	if (rc != 0 || cfg->action != CLI_RUN)
@@ -361,8 +443,17 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 	if (m == MODE_SEQUENTIAL)
 		c = 1;
 	if (m == MODE_ASYNC) /* all: as many as the open-files limit allows */
-		c = cfg->concurrency ? cfg->concurrency : cfg->n;
+		c = cfg->concurrency                       ? cfg->concurrency
+		    : cfg->duration_us || cfg->rate > 0 ? CLI_DEFAULT_LOAD
+		                                          : cfg->n;
 	if (m == MODE_ASYNC && c > cfg->inflight_cap)
 		c = cfg->inflight_cap;
 	return (unsigned)run_workers(c, 1, cfg->n);
+}
+
+size_t cli_keep_records(const struct config *cfg)
+{
+	if (!cfg->compare && !cfg->csv_path && !cfg->timeline_path)
+		return 0;
+	return cfg->n < CLI_MAX_RECORDS ? cfg->n : CLI_MAX_RECORDS;
 }

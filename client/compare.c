@@ -47,14 +47,19 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 {
 	struct compare_head head;
 	memset(&head, 0, sizeof(head));
-	struct run *r = run_new(m, b->n);
+	struct run *r = run_new(m, 0);
 	if (!r)
 		_exit(3);
 	head.rc = run_mode(m, b, r);
 	head.run = *r;
 	head.run.results = NULL;
+	head.run.delays = NULL;
+	head.run.stats = NULL;
+	if (head.rc == 0 && r->nresults != r->n)
+		head.rc = -ENOMEM; /* compare keeps every record */
 	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
-	    fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0)
+	    (head.rc == 0 &&
+	     fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0))
 		_exit(4);
 	run_free(r);
 	close(fd);
@@ -75,9 +80,9 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	struct compare_head head;
 	int forwarded = 0;
 	int rc = compare_read_all(fd, &head, sizeof(head), pid, &forwarded);
-	if (rc == 0 && head.run.n == r->n)
+	if (rc == 0 && head.rc == 0 && head.run.n == r->n)
 		rc = compare_read_all(fd, r->results, r->n * sizeof(*r->results), pid, &forwarded);
-	else
+	else if (rc == 0 && head.rc == 0)
 		rc = -1;
 	close(fd);
 	int status = 0;
@@ -87,9 +92,10 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 		struct req_result *keep = r->results;
 		*r = head.run;
 		r->results = keep;
+		r->nresults = r->n;
 		for (size_t i = 0; i < r->n; i++)
 			r->results[i].errmsg[sizeof(r->results[i].errmsg) - 1] = '\0';
-		return 0;
+		return run_restat(r);
 	}
 	char why[64];
 	if (rc == 0)
@@ -100,7 +106,7 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 		snprintf(why, sizeof(why), "mode process died (exit %d)", WEXITSTATUS(status));
 	for (size_t i = 0; i < r->n; i++)
 		http_record_error(&r->results[i], b, i, ERR_OTHER, why, 0);
-	return 0;
+	return run_restat(r);
 }
 
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],

@@ -50,6 +50,11 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 	char err[256];
 	for (size_t k = 0; k < nruns; k++) {
 		cruns[k] = runs[k];
+		if (runs[k]->records_dropped)
+			fprintf(stderr,
+			        "latlab-client: --csv/--timeline: kept the records of the first %zu "
+			        "requests; %zu more are in the summary and JSON only\n",
+			        runs[k]->nresults, runs[k]->records_dropped);
 		if (report_summarize(runs[k], &sums[k]) != 0) {
 			fprintf(stderr, "latlab-client: out of memory\n");
 			return 1;
@@ -95,6 +100,10 @@ static int main_run(const struct config *cfg)
 	        .timeout_us = cfg->timeout_us,
 	        .work = {.cpu_us = cfg->work_cpu_us, .gil = cfg->gil},
 	        .trace = cfg->trace,
+	        .duration_us = cfg->duration_us,
+	        .rate = cfg->rate,
+	        .keep_records = cli_keep_records(cfg),
+	        .loops = cfg->loops,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *runs[COMPARE_NMODES] = {NULL};
@@ -110,7 +119,7 @@ static int main_run(const struct config *cfg)
 		rc = rc > 0 ? 0 : rc;
 	} else {
 		b.concurrency = cli_concurrency(cfg, cfg->mode);
-		runs[0] = run_new(cfg->mode, b.n);
+		runs[0] = run_new(cfg->mode, 0);
 		rc = runs[0] ? run_mode(cfg->mode, &b, runs[0]) : -ENOMEM;
 		nruns = 1;
 	}

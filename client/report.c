@@ -5,6 +5,7 @@
 
 #include "atomicfile.h"
 #include "histogram.h"
+#include "stats.h"
 #include "units.h"
 
 #include <errno.h>
@@ -19,38 +20,44 @@ const char *report_err_name(enum err_class e)
 	return (unsigned)e < ERR_NCLASSES ? report_err_names[e] : "other";
 }
 
-int report_summarize(const struct run *r, struct summary *s)
+const double report_pcts[REPORT_NPCT] = {50, 75, 90, 99, 99.9, 99.99};
+const char *const report_pct_keys[REPORT_NPCT] = {"p50", "p75", "p90", "p99", "p99.9", "p99.99"};
+
+int report_summarize(struct run *r, struct summary *s)
 {
 	memset(s, 0, sizeof(*s));
+	if (!r->stats && run_restat(r) != 0)
+		return -ENOMEM;
+	const struct stats *st = r->stats;
+	s->st = st;
 	s->n = r->n;
 	s->wall_us = r->wall_us;
-	s->first_error = SIZE_MAX;
-	struct hist *h = hist_new();
-	if (!h)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct req_result *q = &r->results[i];
-		enum err_class e = (unsigned)q->err < ERR_NCLASSES ? q->err : ERR_OTHER;
-		if (e == ERR_NONE)
-			s->ok++;
-		else {
-			s->errors[e]++;
-			if (s->first_error == SIZE_MAX)
-				s->first_error = i;
-		}
-		if (q->status > 0)
-			hist_record(h, q->end_us >= q->start_us ? q->end_us - q->start_us : 0);
-	}
-	s->failed = s->n - s->ok;
+	s->ok = (size_t)st->ok;
+	for (int e = ERR_CONNECT; e < ERR_NCLASSES; e++)
+		s->errors[e] = (size_t)st->errors[e];
+	s->failed = s->n > s->ok ? s->n - s->ok : 0;
+	s->first_error = st->has_first_error ? (size_t)st->first_error_index : SIZE_MAX;
+	s->first_error_url = st->first_error_url;
+	s->first_error_msg = st->first_error_msg;
 	s->rps = r->wall_us ? (double)r->n * 1e6 / (double)r->wall_us : 0;
+	const struct hist *h = st->lat;
 	s->lat_count = (size_t)hist_count(h);
 	s->lat_min_us = hist_min(h);
-	s->lat_p50_us = hist_percentile(h, 50);
-	s->lat_p90_us = hist_percentile(h, 90);
-	s->lat_p99_us = hist_percentile(h, 99);
+	for (int k = 0; k < REPORT_NPCT; k++) {
+		s->lat_pct_us[k] = hist_percentile(h, report_pcts[k]);
+		s->due_pct_us[k] = hist_percentile(st->lat_due, report_pcts[k]);
+	}
+	s->lat_p50_us = s->lat_pct_us[0];
+	s->lat_p90_us = s->lat_pct_us[2];
+	s->lat_p99_us = s->lat_pct_us[3];
 	s->lat_max_us = hist_max(h);
 	s->lat_mean_us = hist_mean(h);
-	hist_free(h);
+	s->due_max_us = hist_max(st->lat_due);
+	s->due_mean_us = hist_mean(st->lat_due);
+	s->late = st->late;
+	if (st->count > 1 && st->last_start_us > st->first_start_us)
+		s->achieved_rate = (double)(st->count - 1) * 1e6 /
+		                   (double)(st->last_start_us - st->first_start_us);
 	s->ideal_known = r->n > 0 && run_ideal_us(r, &s->ideal_us) == 0;
 	s->efficiency = s->ideal_known && r->wall_us ? (double)s->ideal_us / (double)r->wall_us : 0;
 	return 0;
@@ -61,34 +68,75 @@ static char *report_dur(uint64_t us, char *buf, size_t len)
 	return units_format_duration(us, buf, len);
 }
 
+/* "p50 1.00ms  p75 ...  max 9.00ms" of h (the summary's percentile line) */
+static void report_print_pcts(FILE *f, const struct hist *h)
+{
+	char a[32];
+	for (int k = 0; k < REPORT_NPCT; k++)
+		fprintf(f, "  %s %s", report_pct_keys[k],
+		        report_dur(hist_percentile(h, report_pcts[k]), a, sizeof(a)));
+	fprintf(f, "  max %s\n", report_dur(hist_max(h), a, sizeof(a)));
+}
+
+/* the compact phase line: p50/p99 of each phase */
+static void report_print_phases(FILE *f, const struct stats *st)
+{
+	char a[32], b[32];
+	fprintf(f, "  phases    ");
+	for (int p = 0; p < PHASE_COUNT; p++)
+		fprintf(f, " %s %s/%s", stats_phase_name((enum phase)p),
+		        report_dur(hist_percentile(st->phase[p], 50), a, sizeof(a)),
+		        report_dur(hist_percentile(st->phase[p], 99), b, sizeof(b)));
+	fprintf(f, "  (p50/p99)\n");
+}
+
+/* what --rate asked and what happened: achieved rate, late starts, latency from the due time */
+static void report_print_rate(FILE *f, const struct run *r, const struct summary *s)
+{
+	char a[32], b[32];
+	fprintf(f, "  rate       asked %.1f/s, achieved %.1f/s, %llu late starts (> %s after due)\n",
+	        r->rate, s->achieved_rate, (unsigned long long)s->late,
+	        report_dur(STATS_LATE_US, a, sizeof(a)));
+	fprintf(f, "  from due   mean %s", report_dur((uint64_t)(s->due_mean_us + 0.5), b, sizeof(b)));
+	report_print_pcts(f, s->st->lat_due);
+	fprintf(f, "             (latency from each request's due time: coordinated omission "
+	           "corrected)\n");
+}
+
 void report_print_run(FILE *f, const struct run *r, const struct summary *s,
                       const char *const *urls, size_t nurls)
 {
-	char a[32], b[32], c[32], d[32], e[32], g[32];
-	fprintf(f, "%s: %zu requests, concurrency %u\n", mode_name(r->mode), s->n, r->concurrency);
-	fprintf(f, "  ok         %zu\n", s->ok);
+	char a[32], b[32], c[32];
+	fprintf(f, "%s: %zu requests, concurrency %u", mode_name(r->mode), s->n, r->concurrency);
+	if (r->rate > 0)
+		fprintf(f, ", rate %.1f/s", r->rate);
+	if (r->duration_us)
+		fprintf(f, ", duration %s", report_dur(r->duration_us, a, sizeof(a)));
+	fprintf(f, "\n  ok         %zu\n", s->ok);
 	fprintf(f, "  errors     %zu (connect %zu, timeout %zu, http %zu, other %zu)\n", s->failed,
 	        s->errors[ERR_CONNECT], s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP],
 	        s->errors[ERR_OTHER]);
-	if (s->first_error != SIZE_MAX) {
-		const struct req_result *q = &r->results[s->first_error];
+	if (s->first_error != SIZE_MAX)
 		fprintf(f, "  first error request %zu (%s): %s\n", s->first_error,
-		        q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
-	}
+		        s->first_error_url < nurls ? urls[s->first_error_url] : "?",
+		        s->first_error_msg);
 	fprintf(f, "  wall       %s   %.1f req/s\n", report_dur(s->wall_us, a, sizeof(a)), s->rps);
-	if (s->lat_count)
-		fprintf(f, "  latency    min %s  mean %s  p50 %s  p90 %s  p99 %s  max %s\n",
-		        report_dur(s->lat_min_us, a, sizeof(a)),
-		        report_dur((uint64_t)(s->lat_mean_us + 0.5), b, sizeof(b)),
-		        report_dur(s->lat_p50_us, c, sizeof(c)),
-		        report_dur(s->lat_p90_us, d, sizeof(d)),
-		        report_dur(s->lat_p99_us, e, sizeof(e)),
-		        report_dur(s->lat_max_us, g, sizeof(g)));
-	else
+	if (s->lat_count) {
+		fprintf(f, "  latency    min %s  mean %s", report_dur(s->lat_min_us, a, sizeof(a)),
+		        report_dur((uint64_t)(s->lat_mean_us + 0.5), b, sizeof(b)));
+		report_print_pcts(f, s->st->lat);
+	} else {
 		fprintf(f, "  latency    none (no request got an HTTP response)\n");
+	}
+	if (r->rate > 0 && s->lat_count)
+		report_print_rate(f, r, s);
+	if (s->lat_count)
+		report_print_phases(f, s->st);
 	if (s->ideal_known)
 		fprintf(f, "  ideal      %s   efficiency %.0f%% (ideal / wall)\n",
 		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
+	else if (r->rate > 0 || r->duration_us)
+		fprintf(f, "  ideal      unknown   efficiency unknown (only for a batch)\n");
 	else
 		fprintf(f,
 		        "  ideal      unknown   efficiency unknown (no X-Latlab-Delay-Us from the "
@@ -153,13 +201,13 @@ void report_print_compare_errors(FILE *f, const struct run *const *runs, const s
 		const struct summary *s = &sums[k];
 		if (!s->failed)
 			continue;
-		const struct req_result *q = &runs[k]->results[s->first_error];
 		fprintf(f,
 		        "%s: %zu errors (connect %zu, timeout %zu, http %zu, other %zu); first: "
 		        "request %zu (%s): %s\n",
 		        mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
 		        s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP], s->errors[ERR_OTHER],
-		        s->first_error, q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
+		        s->first_error, s->first_error_url < nurls ? urls[s->first_error_url] : "?",
+		        s->first_error_msg);
 	}
 }
 
@@ -173,28 +221,117 @@ static json_t *report_checked(json_t *o, int bad)
 	return o;
 }
 
+json_t *report_pct_json(const struct hist *h)
+{
+	json_t *o = json_object();
+	int bad = !o;
+	int any = hist_count(h) > 0;
+	if (!bad) {
+		bad |= json_object_set_new(o, "min", any ? json_real(hist_min(h) / 1e3) : json_null());
+		bad |= json_object_set_new(o, "mean",
+		                           any ? json_real(hist_mean(h) / 1e3) : json_null());
+	}
+	for (int k = 0; k < REPORT_NPCT && !bad; k++)
+		bad |= json_object_set_new(
+		        o, report_pct_keys[k],
+		        any ? json_real(hist_percentile(h, report_pcts[k]) / 1e3) : json_null());
+	if (!bad)
+		bad |= json_object_set_new(o, "max", any ? json_real(hist_max(h) / 1e3) : json_null());
+	return report_checked(o, bad);
+}
+
+json_t *report_hist_json(const struct hist *h)
+{
+	json_t *o = json_object();
+	json_t *arr = json_array();
+	int bad = !o || !arr;
+	size_t cur = 0;
+	uint64_t low, count;
+	while (!bad && hist_next_bucket(h, &cur, &low, &count)) {
+		json_t *pair = json_pack("[II]", (json_int_t)low, (json_int_t)count);
+		bad |= json_array_append_new(arr, pair) != 0;
+	}
+	if (bad) {
+		json_decref(arr);
+		json_decref(o);
+		return NULL;
+	}
+	bad |= json_object_set_new(o, "unit", json_string("us"));
+	bad |= json_object_set_new(o, "count", json_integer((json_int_t)hist_count(h)));
+	bad |= json_object_set_new(o, "clamped", json_integer((json_int_t)hist_clamped(h)));
+	bad |= json_object_set_new(o, "min", json_integer((json_int_t)hist_min(h)));
+	bad |= json_object_set_new(o, "max", json_integer((json_int_t)hist_max(h)));
+	bad |= json_object_set_new(o, "sum", json_integer((json_int_t)hist_sum(h)));
+	bad |= json_object_set_new(o, "buckets", arr);
+	return report_checked(o, bad);
+}
+
+/* "histograms": the latency, the latency from due and each phase, bucket by bucket */
+static json_t *report_hists_json(const struct stats *st)
+{
+	json_t *o = json_object();
+	int bad = !o;
+	if (!bad) {
+		bad |= json_object_set_new(o, "latency", report_hist_json(st->lat));
+		bad |= json_object_set_new(o, "from_due", report_hist_json(st->lat_due));
+	}
+	for (int p = 0; p < PHASE_COUNT && !bad; p++)
+		bad |= json_object_set_new(o, stats_phase_name((enum phase)p),
+		                           report_hist_json(st->phase[p]));
+	return report_checked(o, bad);
+}
+
+/* "phases_ms": percentiles of each phase */
+static json_t *report_phases_json(const struct stats *st)
+{
+	json_t *o = json_object();
+	int bad = !o;
+	for (int p = 0; p < PHASE_COUNT && !bad; p++)
+		bad |= json_object_set_new(o, stats_phase_name((enum phase)p),
+		                           report_pct_json(st->phase[p]));
+	return report_checked(o, bad);
+}
+
+/* "rate": what --rate asked and what happened; null without --rate */
+static json_t *report_rate_json(const struct run *r, const struct summary *s)
+{
+	if (r->rate <= 0)
+		return json_null();
+	json_t *o = json_object();
+	int bad = !o;
+	if (!bad) {
+		bad |= json_object_set_new(o, "asked", json_real(r->rate));
+		bad |= json_object_set_new(o, "achieved", json_real(s->achieved_rate));
+		bad |= json_object_set_new(o, "late_starts", json_integer((json_int_t)s->late));
+		bad |= json_object_set_new(o, "late_after_ms", json_real(STATS_LATE_US / 1e3));
+	}
+	return report_checked(o, bad);
+}
+
+/* the run's own keys beyond the contract's first ones */
+static int report_run_json_more(json_t *o, const struct run *r, const struct summary *s)
+{
+	const struct stats *st = s->st;
+	int bad = 0;
+	bad |= json_object_set_new(o, "duration_s",
+	                           r->duration_us ? json_real(r->duration_us / 1e6) : json_null());
+	bad |= json_object_set_new(o, "rate", report_rate_json(r, s));
+	bad |= json_object_set_new(o, "latency_from_due_ms", report_pct_json(st->lat_due));
+	bad |= json_object_set_new(o, "phases_ms", report_phases_json(st));
+	bad |= json_object_set_new(o, "histograms", report_hists_json(st));
+	return bad;
+}
+
 json_t *report_run_json(const struct run *r, const struct summary *s,
                         const struct summary *speedup_base)
 {
 	json_t *errors = json_object();
-	json_t *lat = json_object();
+	json_t *lat = report_pct_json(s->st->lat);
 	json_t *o = json_object();
 	int bad = !errors || !lat || !o;
 	for (int e = ERR_CONNECT; e < ERR_NCLASSES && !bad; e++)
 		bad |= json_object_set_new(errors, report_err_names[e],
 		                           json_integer((json_int_t)s->errors[e]));
-	if (!bad && s->lat_count) {
-		bad |= json_object_set_new(lat, "min", json_real(s->lat_min_us / 1e3));
-		bad |= json_object_set_new(lat, "mean", json_real(s->lat_mean_us / 1e3));
-		bad |= json_object_set_new(lat, "p50", json_real(s->lat_p50_us / 1e3));
-		bad |= json_object_set_new(lat, "p90", json_real(s->lat_p90_us / 1e3));
-		bad |= json_object_set_new(lat, "p99", json_real(s->lat_p99_us / 1e3));
-		bad |= json_object_set_new(lat, "max", json_real(s->lat_max_us / 1e3));
-	} else if (!bad) {
-		const char *keys[] = {"min", "mean", "p50", "p90", "p99", "max"};
-		for (size_t k = 0; k < 6; k++)
-			bad |= json_object_set_new(lat, keys[k], json_null());
-	}
 	if (bad) {
 		json_decref(errors);
 		json_decref(lat);
@@ -225,6 +362,8 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 	bad |= json_object_set_new(o, "ctx_involuntary",
 	                           json_integer((json_int_t)r->ctx_involuntary));
 	bad |= json_object_set_new(o, "maxrss_kib", json_integer((json_int_t)r->maxrss_kib));
+	if (!bad)
+		bad |= report_run_json_more(o, r, s);
 	return report_checked(o, bad);
 }
 
@@ -349,7 +488,7 @@ int report_write_csv(const char *path, const struct run *const *runs, size_t nru
 	fputs(compare ? ",mode\n" : "\n", f);
 	for (size_t k = 0; k < nruns; k++) {
 		const struct run *r = runs[k];
-		for (size_t i = 0; i < r->n; i++) {
+		for (size_t i = 0; i < r->nresults; i++) {
 			const struct req_result *q = &r->results[i];
 			fprintf(f, "%u,", q->index);
 			report_csv_field(f, q->url_index < nurls ? urls[q->url_index] : "");

@@ -2,8 +2,11 @@
 #include "modes.h"
 
 #include "batch.h"
+#include "collect.h"
 #include "http.h"
-#include "stop.h"
+#include "sched.h"
+
+#include <string.h>
 
 int mode_sequential(struct runner *rn)
 {
@@ -12,9 +15,16 @@ int mode_sequential(struct runner *rn)
 	int rc = http_xfer_init(&x, b, rn->t0);
 	if (rc != 0)
 		return rc;
-	for (size_t i = 0; i < b->n && !stop_requested(); i++) {
-		http_xfer_perform(&x, b, i, 0, &rn->out->results[i]);
+	struct req_result res;
+	memset(&res, 0, sizeof(res));
+	size_t i;
+	uint64_t due;
+	while (sched_claim(rn->sched, &i, &due)) {
+		sched_wait(rn->sched, due);
+		res.due_us = due;
+		http_xfer_perform(&x, b, i, 0, &res);
 		run_work(b, &x);
+		collect_done(rn->col, &res);
 	}
 	http_xfer_cleanup(&x);
 	return 1;
