@@ -1,0 +1,129 @@
+"""test_client_load.py -- latlab-client as a load tool against a real latlab-server: -d runs a
+closed loop for its duration in every mode (in-flight requests finish and count), --rate sends
+request i at i/R (open model) and measures latency from the due time, so a stalled server shows
+in the corrected percentiles and not in the uncorrected ones (coordinated omission)."""
+import json
+import time
+import urllib.request
+
+from latlab import SLACK, Server, check, check_between, check_eq, client, run, test
+
+MODES = ("sequential", "threads", "processes", "async")
+
+
+def run_json(*args, timeout=120.0):
+    """Runs the client with --json - and returns (exit code, parsed JSON, stderr, wall s)."""
+    t0 = time.monotonic()
+    p = client(*args, "--json", "-", timeout=timeout)
+    wall = time.monotonic() - t0
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError("stdout is not JSON (rc %d): %r %r" % (p.returncode, p.stdout[:300], p.stderr[:300]))
+    return p.returncode, doc, p.stderr, wall
+
+
+def server_requests(s):
+    with urllib.request.urlopen(s.url + "/__latlab/stats", timeout=10) as r:
+        return json.loads(r.read())["requests"]
+
+
+@test
+def duration_runs_a_closed_loop_for_its_time_in_every_mode():
+    L, D, c = 0.1, 2.0, 4  # latency, duration, workers
+    with Server() as s:
+        for mode in MODES:
+            before = server_requests(s)
+            args = [mode, "-d", "2s", "%s/naver?latency=100ms" % s.url]
+            if mode != "sequential":
+                args[1:1] = ["-c", c]
+            rc, doc, err, wall = run_json(*args)
+            k = 1 if mode == "sequential" else c
+            check_eq(rc, 0, "%s exit code (%s)" % (mode, err[-300:]))
+            # 2 s plus the responses still in flight at the end: at most one latency more
+            check_between(doc["wall_s"], D, D + L * 1.5 * SLACK + 0.3, "%s wall_s" % mode)
+            check(wall >= D, "%s process ran %.2fs" % (mode, wall))
+            # each worker sends one request per latency; the last ones finish and count
+            check_between(doc["requests"], k * int(D / (L * 1.3 * SLACK)), k * (int(D / L) + 1),
+                          "%s requests" % mode)
+            check_eq(doc["ok"], doc["requests"], "%s: every request started was counted" % mode)
+            check_eq(server_requests(s) - before - 1, doc["requests"], "%s: server saw them all" % mode)
+            check_between(doc["duration_s"], 1.999, 2.001, "duration_s")
+            check(doc["ideal_s"] is None, "no ideal time for a -d run")
+
+
+@test
+def rate_sends_rate_times_duration_requests_on_time():
+    with Server() as s:
+        for mode in ("async", "threads"):
+            before = server_requests(s)
+            rc, doc, err, wall = run_json(mode, "--rate", 200, "-d", "2s", "-c", 20,
+                                          "%s/naver?latency=5ms" % s.url)
+            check_eq(rc, 0, "exit code (%s)" % err[-300:])
+            sent = server_requests(s) - before
+            check_between(sent, 392, 408, "%s: requests the server saw (400 +- 2%%)" % mode)
+            check_eq(doc["requests"], 400, "requests")
+            check_between(doc["rate"]["achieved"], 196, 204, "%s: achieved rate" % mode)
+            check_eq(doc["rate"]["asked"], 200, "asked rate")
+            # the last request is due at 1.995 s: the run lasts about 2 s, not 400 x 5 ms
+            check_between(doc["wall_s"], 1.99, 2.0 + 0.3 * SLACK, "%s wall_s" % mode)
+            check_between(doc["rate"]["late_starts"], 0, 400, "late starts are counted")
+
+
+def stall_urls(s, every, position):
+    """every URLs, request i % every == position stalls 500 ms, the rest take 1 ms."""
+    fast = "%s/naver?latency=1ms" % s.url
+    slow = "%s/naver?latency=500ms" % s.url
+    return [slow if k == position else fast for k in range(every)]
+
+
+@test
+def rate_shows_a_stall_that_the_uncorrected_latency_hides():
+    # one connection at 100/s; request 100 and 300 of 400 stall 500 ms. The 50 requests due
+    # during each stall wait behind it: from their due time they took up to 500 ms, from
+    # their own start 1 ms. Only 2 of 400 (0.5%) are slow themselves.
+    with Server() as s:
+        rc, doc, err, _ = run_json("async", "-c", 1, "--rate", 100, "-n", 400,
+                                   *stall_urls(s, 200, 100))
+    check_eq(rc, 0, "exit code (%s)" % err[-300:])
+    raw, fixed = doc["latency_ms"], doc["latency_from_due_ms"]
+    # the bounds are fractions of the 500 ms stall, not machine speeds
+    check(raw["p99"] < 100, "uncorrected p99 %.1f ms hides the stall" % raw["p99"])
+    check(fixed["p99"] > 300, "corrected p99 %.1f ms shows it" % fixed["p99"])
+    check(fixed["p99"] > 3 * raw["p99"], "corrected p99 far above the uncorrected one")
+    check_between(raw["max"], 490, 600 * SLACK, "the stalled requests themselves")
+    check(doc["rate"]["late_starts"] >= 60, "late starts %r" % doc["rate"]["late_starts"])
+
+
+@test
+def rate_shows_a_stall_every_50th_request():
+    # every 50th request 500 ms late at 50/s on one connection: 2% of requests are slow, so
+    # both p99s see the stall itself; the ~25 requests queued behind each one move the
+    # corrected p75 and p90 to hundreds of ms while the uncorrected ones stay at 1 ms
+    with Server() as s:
+        rc, doc, err, _ = run_json("async", "-c", 1, "--rate", 50, "-n", 200, *stall_urls(s, 50, 25))
+    check_eq(rc, 0, "exit code (%s)" % err[-300:])
+    raw, fixed = doc["latency_ms"], doc["latency_from_due_ms"]
+    check(raw["p90"] < 100 and raw["p75"] < 100, "uncorrected p75/p90 %.1f/%.1f ms" % (raw["p75"], raw["p90"]))
+    check(fixed["p90"] > 200, "corrected p90 %.1f ms" % fixed["p90"])
+    check(fixed["p99"] >= raw["p99"], "corrected p99 %.1f >= uncorrected %.1f" % (fixed["p99"], raw["p99"]))
+    check(fixed["mean"] > 5 * raw["mean"], "corrected mean %.1f vs %.1f" % (fixed["mean"], raw["mean"]))
+
+
+@test
+def duration_with_csv_keeps_one_row_per_request():
+    with Server() as s:
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            csv = os.path.join(d, "r.csv")
+            rc, doc, err, _ = run_json("threads", "-c", 2, "-d", "500ms", "--csv", csv,
+                                       "%s/naver?latency=20ms" % s.url)
+            check_eq(rc, 0, "exit code (%s)" % err[-300:])
+            with open(csv) as f:
+                rows = f.read().splitlines()
+    check_eq(len(rows) - 1, doc["requests"], "CSV rows")
+    check(doc["requests"] >= 20, "requests %r" % doc["requests"])
+
+
+run()
