@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "compare.h"
+#include "merge.h"
 #include "modes.h"
 #include "report.h"
 #include "stop.h"
@@ -149,7 +150,9 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[300];
 	int status;
-	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+	if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+		status = merge_main(argc - 1, argv + 1);
+	} else if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 2;
 	} else if (cfg.action == CLI_HELP) {

@@ -137,6 +137,9 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
 	else if (r->rate > 0 || r->duration_us)
 		fprintf(f, "  ideal      unknown   efficiency unknown (only for a batch)\n");
+	else if (!r->delays && r->nresults < r->n)
+		fprintf(f, "  ideal      unknown   efficiency unknown (delays kept for batches of at "
+		           "most 1000000 requests, not for merged runs)\n");
 	else
 		fprintf(f,
 		        "  ideal      unknown   efficiency unknown (no X-Latlab-Delay-Us from the "

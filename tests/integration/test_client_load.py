@@ -126,4 +126,51 @@ def duration_with_csv_keeps_one_row_per_request():
     check(doc["requests"] >= 20, "requests %r" % doc["requests"])
 
 
+def nearest_rank(sorted_values, p):
+    import math
+    k = max(1, math.ceil(p / 100.0 * len(sorted_values) - 1e-9))
+    return sorted_values[k - 1]
+
+
+@test
+def merge_of_two_runs_equals_one_run_over_both_batches():
+    import os
+    import tempfile
+    with Server() as s, tempfile.TemporaryDirectory() as d:
+        lat = []
+        files = []
+        import csv
+        batches = (("async", ["naver?latency=5ms"]),
+                   ("threads", ["google?latency=8ms", "apple?latency=2ms&status=503"]))
+        for k, (mode, sites) in enumerate(batches):
+            j, c = os.path.join(d, "%d.json" % k), os.path.join(d, "%d.csv" % k)
+            p = client(mode, "-n", 150, "-c", 10, "--json", j, "--csv", c, "-q",
+                       *["%s/%s" % (s.url, site) for site in sites])
+            check(p.returncode in (0, 1), "run %d: %s" % (k, p.stderr[-300:]))
+            with open(c, newline="") as f:
+                rows = list(csv.reader(f))[1:]
+            lat += [(int(r[5]) - int(r[4])) / 1000.0 for r in rows if int(r[6]) > 0]
+            files.append(j)
+        out = os.path.join(d, "merged.json")
+        p = client("merge", files[0], files[1], "--json", out)
+        check(p.returncode in (0, 1), "merge exit %d: %s" % (p.returncode, p.stderr[-300:]))
+        with open(out) as f:
+            m = json.load(f)
+        docs = [json.load(open(f)) for f in files]
+        bad = client("merge", files[0], os.path.join(d, "1.csv"))
+    check_eq(bad.returncode, 2, "merging a CSV is a usage error")
+    check("1.csv" in bad.stderr, "the message names the file: %r" % bad.stderr)
+    check_eq(m["requests"], 300, "requests summed")
+    check_eq(m["ok"], docs[0]["ok"] + docs[1]["ok"], "ok summed")
+    for k in ("http", "other", "connect", "timeout"):
+        check_eq(m["errors"][k], docs[0]["errors"][k] + docs[1]["errors"][k], "errors." + k)
+    check_eq(m["latency_count"], len(lat), "latency samples")
+    lat.sort()
+    for key, p in (("p50", 50), ("p75", 75), ("p90", 90), ("p99", 99), ("p99.9", 99.9)):
+        want = nearest_rank(lat, p)
+        check_between(m["latency_ms"][key], want * 0.999 - 0.001, want * 1.001 + 0.001, key)
+    check_between(m["latency_ms"]["max"], lat[-1] - 0.001, lat[-1] + 0.001, "max")
+    check_between(m["latency_ms"]["min"], lat[0] - 0.001, lat[0] + 0.001, "min")
+
+
 run()
