@@ -18,6 +18,8 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: latlab-client MODE [options] URL...\n"
+	        "       latlab-client merge [-q] [--json OUT|-] RUN.json...  (runs into one "
+	        "report)\n"
 	        "\n"
 	        "Runs one batch of GET requests and reports how long it took and why.\n"
 	        "\n"
