@@ -126,6 +126,26 @@ def duration_with_csv_keeps_one_row_per_request():
     check(doc["requests"] >= 20, "requests %r" % doc["requests"])
 
 
+@test
+def phases_split_latency_into_queue_ttfb_and_transfer():
+    # one thread, 4 requests of 50 ms: request k waits k x 50 ms in the client's queue; the
+    # server's delay is time to first byte; a 20 KiB body dripped at 100 KiB/s takes ~200 ms
+    with Server() as s:
+        rc, doc, err, _ = run_json("threads", "-c", 1, "-n", 4, "%s/naver?latency=50ms&size=1KiB" % s.url)
+        check_eq(rc, 0, "exit code (%s)" % err[-300:])
+        ph = doc["phases_ms"]
+        check_between(ph["ttfb"]["p50"], 50, 50 * 1.5 * SLACK + 20, "ttfb p50 = the injected delay")
+        check_between(ph["queue"]["max"], 3 * 50, 3 * 50 * 1.5 * SLACK + 50, "queue of the 4th request")
+        check_eq(ph["tls"]["max"], 0, "no TLS over http")
+        check(ph["connect"]["max"] > 0, "the first request connected")
+        rc, doc, err, _ = run_json("async", "-n", 2, "%s/naver?latency=0&size=20KiB&bandwidth=100KiB" % s.url)
+        check_eq(rc, 0, "exit code (%s)" % err[-300:])
+        tr = doc["phases_ms"]["transfer"]
+        check_between(tr["p50"], 150, 200 * 1.5 * SLACK + 50, "transfer of a dripped body")
+        for k in ("queue", "dns", "connect", "tls", "ttfb", "transfer"):
+            check_eq(doc["histograms"][k]["count"], 2, "histogram of %s" % k)
+
+
 def nearest_rank(sorted_values, p):
     import math
     k = max(1, math.ceil(p / 100.0 * len(sorted_values) - 1e-9))
