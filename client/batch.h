@@ -62,6 +62,7 @@ struct batch {
 	double rate;          /* --rate: request i due at i / rate seconds; 0: none */
 	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
 	unsigned loops;       /* async: event loops on their own threads; 0 or 1: one, here */
+	int progress;         /* draw the live progress line on stdout (a TTY); 0: none */
 };
 
 /* The URL of request i (not owned). */

@@ -67,6 +67,11 @@ void cli_usage(FILE *f)
 	        "  -o, --csv PATH|-     one CSV row per request\n"
 	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
 	        "request\n"
+	        "  --per-second PATH|-  one CSV row per second: requests, errors, p50 and p99 "
+	        "(ms)\n"
+	        "\n"
+	        "On a terminal a live line shows progress (done/total or elapsed/duration, req/s,\n"
+	        "errors, p99 so far, time left) unless --quiet, --trace or an output on stdout.\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
 	        "\n"
@@ -178,7 +183,7 @@ struct cli_counts {
 	uint64_t repeat, n, c, loops;
 };
 
-enum { OPT_RATE = 256, OPT_LOOPS };
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -195,6 +200,7 @@ static const struct option cli_opts[] = {
         {"json", required_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'o'},
         {"timeline", required_argument, NULL, 's'},
+        {"per-second", required_argument, NULL, OPT_PER_SECOND},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -262,6 +268,9 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case 's':
 			cfg->timeline_path = optarg;
+			break;
+		case OPT_PER_SECOND:
+			cfg->seconds_path = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;
@@ -412,9 +421,15 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	int to_stdout = (cfg->json_path && strcmp(cfg->json_path, "-") == 0) +
-	                (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
+	                (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0) +
+	                (cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0);
 	if (to_stdout > 1) {
-		snprintf(err, errlen, "--json - and --csv -: only one of them can use stdout");
+		snprintf(err, errlen,
+		         "--json -, --csv - and --per-second -: only one of them can use stdout");
+		return -EINVAL;
+	}
+	if (cfg->seconds_path && cfg->compare) {
+		snprintf(err, errlen, "--per-second: one run's timeline, not with compare");
 		return -EINVAL;
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {

@@ -41,6 +41,7 @@ struct config {
 	const char *json_path; /* NULL: none; "-": stdout */
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
+	const char *seconds_path; /* --per-second: NULL none, "-" stdout */
 	uint64_t duration_us; /* -d: 0 none */
 	double rate;          /* --rate: 0 none */
 	unsigned loops;       /* --loops: async event loops (1) */

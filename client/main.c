@@ -64,9 +64,10 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 			status = 1;
 	}
 	/* with --json -, stdout is the JSON document: the summary moves to stderr */
-	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0 ? stderr
-	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0 ? stderr
-	                                                               : stdout;
+	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0       ? stderr
+	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0         ? stderr
+	            : cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0 ? stderr
+	                                                                       : stdout;
 	if (!cfg->quiet && compare) {
 		report_print_compare(out, cruns, sums, nruns);
 		report_print_compare_errors(out, cruns, sums, nruns, cfg->urls, cfg->nurls);
@@ -81,6 +82,11 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 	}
 	if (cfg->csv_path && report_write_csv(cfg->csv_path, cruns, nruns, cfg->urls, cfg->nurls,
 	                                      compare, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	if (cfg->seconds_path && !compare &&
+	    report_write_seconds(cfg->seconds_path, runs[0], err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 1;
 	}
@@ -105,6 +111,10 @@ static int main_run(const struct config *cfg)
 	        .rate = cfg->rate,
 	        .keep_records = cli_keep_records(cfg),
 	        .loops = cfg->loops,
+	        /* the live line: on a terminal, when stdout carries nothing else */
+	        .progress = !cfg->compare && !cfg->quiet && !cfg->trace && isatty(1) &&
+	                    !(cfg->json_path && strcmp(cfg->json_path, "-") == 0) &&
+	                    !(cfg->csv_path && strcmp(cfg->csv_path, "-") == 0),
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *runs[COMPARE_NMODES] = {NULL};

@@ -311,6 +311,40 @@ static json_t *report_rate_json(const struct run *r, const struct summary *s)
 	return report_checked(o, bad);
 }
 
+/* the seconds with something in them: up to the last one that has */
+static size_t report_nseconds(const struct stats *st)
+{
+	size_t n = st->nseconds;
+	while (n > 0 && !st->seconds[n - 1].requests)
+		n--;
+	return n;
+}
+
+/* "timeline": one entry per second of the run (by end time) */
+static json_t *report_timeline_json(const struct stats *st)
+{
+	json_t *arr = json_array();
+	int bad = !arr;
+	size_t n = report_nseconds(st);
+	for (size_t k = 0; k < n && !bad; k++) {
+		const struct stats_second *sec = &st->seconds[k];
+		json_t *o = json_object();
+		bad |= !o;
+		if (bad)
+			break;
+		int any = sec->lat && sec->lat->count;
+		bad |= json_object_set_new(o, "second", json_integer((json_int_t)k));
+		bad |= json_object_set_new(o, "requests", json_integer((json_int_t)sec->requests));
+		bad |= json_object_set_new(o, "errors", json_integer((json_int_t)sec->errors));
+		bad |= json_object_set_new(
+		        o, "p50_ms", any ? json_real(stats_sec_percentile(sec->lat, 50) / 1e3) : json_null());
+		bad |= json_object_set_new(
+		        o, "p99_ms", any ? json_real(stats_sec_percentile(sec->lat, 99) / 1e3) : json_null());
+		bad |= json_array_append_new(arr, o) != 0;
+	}
+	return report_checked(arr, bad);
+}
+
 /* the run's own keys beyond the contract's first ones */
 static int report_run_json_more(json_t *o, const struct run *r, const struct summary *s)
 {
@@ -322,6 +356,7 @@ static int report_run_json_more(json_t *o, const struct run *r, const struct sum
 	bad |= json_object_set_new(o, "latency_from_due_ms", report_pct_json(st->lat_due));
 	bad |= json_object_set_new(o, "phases_ms", report_phases_json(st));
 	bad |= json_object_set_new(o, "histograms", report_hists_json(st));
+	bad |= json_object_set_new(o, "timeline", report_timeline_json(st));
 	return bad;
 }
 
@@ -515,4 +550,26 @@ int report_write_csv(const char *path, const struct run *const *runs, size_t nru
 		}
 	}
 	return report_close(&o, 0, "--csv", path, err, errlen);
+}
+
+int report_write_seconds(const char *path, const struct run *r, char *err, size_t errlen)
+{
+	struct report_out o;
+	if (report_open(&o, "--per-second", path, err, errlen) != 0)
+		return -EIO;
+	const struct stats *st = r->stats;
+	fputs("second,requests,errors,p50_ms,p99_ms\n", o.f);
+	size_t n = st ? report_nseconds(st) : 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct stats_second *sec = &st->seconds[k];
+		fprintf(o.f, "%zu,%llu,%llu,", k, (unsigned long long)sec->requests,
+		        (unsigned long long)sec->errors);
+		if (sec->lat && sec->lat->count)
+			fprintf(o.f, "%.3f,%.3f", stats_sec_percentile(sec->lat, 50) / 1e3,
+			        stats_sec_percentile(sec->lat, 99) / 1e3);
+		else
+			fputs(",", o.f);
+		fputc('\n', o.f);
+	}
+	return report_close(&o, 0, "--per-second", path, err, errlen);
 }

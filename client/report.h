@@ -89,6 +89,11 @@ int report_write_json(const char *path, const struct run *const *runs, const str
 int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
                      const char *const *urls, size_t nurls, int compare, char *err, size_t errlen);
 
+/* Writes the per-second timeline of r (second,requests,errors,p50_ms,p99_ms; seconds by end
+ * time, p50/p99 within 3%, empty without responses) to path ("-": stdout). 0, or a negative
+ * errno with a message in err. */
+int report_write_seconds(const char *path, const struct run *r, char *err, size_t errlen);
+
 /* The name of an error class as used in JSON and CSV ("connect", ...; "" for ERR_NONE). */
 const char *report_err_name(enum err_class e);
 

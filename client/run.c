@@ -8,6 +8,7 @@
 #include "collect.h"
 #include "heap.h"
 #include "http.h"
+#include "progress.h"
 #include "sched.h"
 #include "stats.h"
 #include "stop.h"
@@ -235,8 +236,10 @@ int run_mode(enum mode m, const struct batch *b, struct run *out)
 	cost_begin(&mark);
 	rn.t0 = clock_now_us();
 	sched_init(s, b, rn.t0);
+	struct progress *pg = b->progress ? progress_start(b, &col, rn.t0, 1) : NULL;
 	rc = fn(&rn);
 	out->wall_us = clock_now_us() - rn.t0;
+	progress_stop(pg);
 	cost_end(&mark, out);
 	if (rc >= 0) {
 		out->concurrency = (unsigned)rc;

@@ -146,6 +146,83 @@ def phases_split_latency_into_queue_ttfb_and_transfer():
             check_eq(doc["histograms"][k]["count"], 2, "histogram of %s" % k)
 
 
+@test
+def memory_does_not_grow_with_the_request_count():
+    # no per-request output: a 4x longer run at full speed keeps the same peak RSS (the old
+    # client kept ~176 bytes a request: 100,000 requests were 17 MB more)
+    with Server() as s:
+        u = "%s/naver?latency=0&size=512" % s.url
+        rc1, short, err1, _ = run_json("async", "-c", 50, "-d", "500ms", u)
+        rc2, long_, err2, _ = run_json("async", "-c", 50, "-d", "2s", u)
+    check_eq((rc1, rc2), (0, 0), "exit codes (%s %s)" % (err1[-200:], err2[-200:]))
+    check(long_["requests"] > 2 * short["requests"], "requests %d vs %d" % (long_["requests"], short["requests"]))
+    grew = long_["maxrss_kib"] - short["maxrss_kib"]
+    check(grew < 4096, "peak RSS grew %d KiB for %d more requests" % (grew, long_["requests"] - short["requests"]))
+
+
+@test
+def per_second_timeline_in_json_and_csv():
+    import os
+    import tempfile
+    with Server() as s, tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "sec.csv")
+        rc, doc, err, _ = run_json("async", "--rate", 100, "-d", "3s", "--per-second", path,
+                                   "%s/naver?latency=20ms" % s.url)
+        check_eq(rc, 0, "exit code (%s)" % err[-300:])
+        with open(path) as f:
+            rows = f.read().splitlines()
+    check_eq(rows[0], "second,requests,errors,p50_ms,p99_ms", "CSV header")
+    tl = doc["timeline"]
+    check_between(len(tl), 3, 4, "seconds in the JSON timeline")
+    check_eq(len(rows) - 1, len(tl), "CSV rows = JSON seconds")
+    check_eq(sum(t["requests"] for t in tl), 300, "every request in some second")
+    for t in tl[1:3]:
+        check_between(t["requests"], 90, 110, "requests in second %d" % t["second"])
+        check_between(t["p50_ms"], 20 * 0.97, 20 * 1.5 * SLACK + 10, "p50 of second %d" % t["second"])
+        check_eq(t["errors"], 0, "errors")
+
+
+def pty_run(*args):
+    """Runs the client with stdout on a pseudo-terminal; returns (exit code, what it wrote)."""
+    import os
+    import pty
+    import subprocess
+    from latlab import CLIENT_BIN
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CLIENT_BIN] + [str(a) for a in args], stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=60), out.decode("utf-8", "replace")
+
+
+@test
+def progress_line_only_on_a_terminal():
+    with Server() as s:
+        u = "%s/naver?latency=20ms" % s.url
+        rc, out = pty_run("async", "-c", 4, "-d", "1500ms", u)
+        check_eq(rc, 0, "exit code")
+        updates = out.count("\r\x1b[K") - 1  # the last one erases the line
+        # about 4 a second for 1.5 s; fewer only when the machine is busy
+        check_between(updates, 3, 8, "progress updates")
+        check("req/s" in out and "p99" in out and "ETA" in out and "/1.50s" in out,
+              "the line shows elapsed/duration, req/s, p99, ETA: %r" % out[:300])
+        rc, out = pty_run("async", "-n", 100, "-c", 4, u)  # 25 x 20 ms: about 0.5 s
+        check("/100 " in out, "done/total for a batch: %r" % out[:300])
+        rc, out = pty_run("async", "-c", 4, "-d", "600ms", "--quiet", u)
+        check_eq(out, "", "nothing with --quiet")
+        p = client("async", "-c", 4, "-d", "600ms", u)
+        check("\r" not in p.stdout, "no progress when stdout is not a terminal")
+
+
 def nearest_rank(sorted_values, p):
     import math
     k = max(1, math.ceil(p / 100.0 * len(sorted_values) - 1e-9))
