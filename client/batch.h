@@ -30,7 +30,7 @@ struct req_result {
 	pid_t pid;          /* process that ran it */
 	pid_t tid;          /* kernel thread id that ran it (gettid) */
 	uint32_t worker;    /* lane: thread or process number; 0 in sequential and async */
-	uint64_t due_us; /* when it was due: 0 in a batch, i/R with --rate, start in a -d loop */
+	uint64_t due_us;    /* when it was due: 0 in a batch, i/R with --rate, start in a -d loop */
 	uint64_t start_us;
 	uint64_t end_us;
 	int status;       /* HTTP status, 0 when no response */
@@ -57,7 +57,7 @@ struct batch {
 	unsigned concurrency; /* workers or in-flight cap; 0 means all (async only) */
 	uint64_t timeout_us;  /* per request; 0: none */
 	struct work work;
-	int trace; /* print "PID process | TID url : URL" as each request starts */
+	int trace;            /* print "PID process | TID url : URL" as each request starts */
 	uint64_t duration_us; /* -d: closed loop until then (no rate); 0: a batch of n */
 	double rate;          /* --rate: request i due at i / rate seconds; 0: none */
 	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
@@ -75,15 +75,15 @@ struct stats;
 
 struct run {
 	enum mode mode;
-	unsigned concurrency; /* effective: 1 for sequential, n for async "all" */
-	size_t n;             /* requests in the run (started, or in the batch) */
+	unsigned concurrency;       /* effective: 1 for sequential, n for async "all" */
+	size_t n;                   /* requests in the run (started, or in the batch) */
 	struct req_result *results; /* nresults records by index (NULL: none kept), owned */
 	size_t nresults;
-	int64_t *delays;     /* n injected delays by index (-1 unknown), owned; NULL: none */
-	struct stats *stats; /* what the run measured (stats.h), owned; NULL: from results */
-	double rate;         /* --rate asked, 0: none */
+	int64_t *delays;        /* n injected delays by index (-1 unknown), owned; NULL: none */
+	struct stats *stats;    /* what the run measured (stats.h), owned; NULL: from results */
+	double rate;            /* --rate asked, 0: none */
 	size_t records_dropped; /* records not kept (beyond batch keep_records) */
-	uint64_t duration_us; /* -d asked, 0: none */
+	uint64_t duration_us;   /* -d asked, 0: none */
 	uint64_t wall_us;
 	/* the client's own cost during the run (getrusage deltas, children included for
 	 * processes) */

@@ -14,6 +14,27 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+/* the usage text's load section */
+static void cli_usage_load(FILE *f)
+{
+	fprintf(f,
+	        "\n"
+	        "Load (wrk, wrk2):\n"
+	        "  -d, --duration DUR   closed loop: each worker sends its next request as soon "
+	        "as\n"
+	        "                       one finishes, until DUR is up (e.g. 30s); requests in "
+	        "flight\n"
+	        "                       then finish and are counted (not with -n or --repeat)\n"
+	        "  --rate R             open model: request i is due at start + i/R seconds across "
+	        "all\n"
+	        "                       workers (R requests/s, e.g. 200 or 0.5); latency is also\n"
+	        "                       measured from the due time (coordinated omission "
+	        "corrected);\n"
+	        "                       with -d the run is R x DUR requests\n"
+	        "  --loops N            async: N event loops on N threads share the batch (default "
+	        "1)\n");
+}
+
 void cli_usage(FILE *f)
 {
 	fprintf(f,
@@ -43,21 +64,10 @@ void cli_usage(FILE *f)
 	        "(default 30s)\n"
 	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
 	        "  -g, --gil            threads take one global lock for that work, like Python's "
-	        "GIL\n"
-	        "\n"
-	        "Load (wrk, wrk2):\n"
-	        "  -d, --duration DUR   closed loop: each worker sends its next request as soon as\n"
-	        "                       one finishes, until DUR is up (e.g. 30s); requests in "
-	        "flight\n"
-	        "                       then finish and are counted (not with -n or --repeat)\n"
-	        "  --rate R             open model: request i is due at start + i/R seconds across "
-	        "all\n"
-	        "                       workers (R requests/s, e.g. 200 or 0.5); latency is also\n"
-	        "                       measured from the due time (coordinated omission "
-	        "corrected);\n"
-	        "                       with -d the run is R x DUR requests\n"
-	        "  --loops N            async: N event loops on N threads share the batch (default "
-	        "1)\n"
+	        "GIL\n",
+	        CLI_DEFAULT_WORKERS);
+	cli_usage_load(f);
+	fprintf(f,
 	        "\n"
 	        "Output:\n"
 	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
@@ -93,7 +103,7 @@ void cli_usage(FILE *f)
 	        "\n"
 	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
 	        "           http://127.0.0.1:8080/google\n",
-	        CLI_DEFAULT_WORKERS, CLI_DEFAULT_LOAD, CLI_MAX_REQUESTS, CLI_MAX_RUN, CLI_MAX_URLS, CLI_MAX_URL_LEN,
+	        CLI_DEFAULT_LOAD, CLI_MAX_REQUESTS, CLI_MAX_RUN, CLI_MAX_URLS, CLI_MAX_URL_LEN,
 	        CLI_MAX_THREADS, CLI_MAX_PROCESSES, CLI_MAX_INFLIGHT);
 }
 
@@ -206,6 +216,20 @@ static const struct option cli_opts[] = {
         {NULL, 0, NULL, 0},
 };
 
+/* --rate R into cfg->rate. 0, or -EINVAL with a message. */
+static int cli_parse_rate(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char why[UNITS_ERR_LEN];
+	if (units_parse_double(arg, 0, CLI_MAX_RATE, &cfg->rate, why, sizeof(why)) == 0 &&
+	    cfg->rate > 0)
+		return 0;
+	snprintf(err, errlen,
+	         "--rate: expected requests per second above 0 and at most %.0f (e.g. 200 or "
+	         "0.5), got '%.40s'",
+	         CLI_MAX_RATE, arg);
+	return -EINVAL;
+}
+
 /* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
  * -EINVAL with a message; stops at --help or --version. */
 static int cli_parse_options(int argc, char **argv, struct config *cfg, struct cli_counts *k,
@@ -235,15 +259,8 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 		}
 		switch (ch) {
 		case OPT_RATE:
-			if (units_parse_double(optarg, 0, CLI_MAX_RATE, &cfg->rate, why,
-			                       sizeof(why)) != 0 ||
-			    !(cfg->rate > 0)) {
-				snprintf(err, errlen,
-				         "--rate: expected requests per second above 0 and at most "
-				         "%.0f (e.g. 200 or 0.5), got '%.40s'",
-				         CLI_MAX_RATE, optarg);
+			if (cli_parse_rate(optarg, cfg, err, errlen) != 0)
 				return -EINVAL;
-			}
 			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
@@ -334,8 +351,7 @@ static uint64_t cli_max_requests(const struct config *cfg)
 }
 
 /* the run's size from -n, --repeat, -d and --rate */
-static int cli_check_size(struct config *cfg, const struct cli_counts *k, char *err,
-                          size_t errlen)
+static int cli_check_size(struct config *cfg, const struct cli_counts *k, char *err, size_t errlen)
 {
 	if (k->n && k->repeat) {
 		snprintf(err, errlen, "-n and --repeat both size the batch: give one of them");
@@ -460,9 +476,9 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 	if (m == MODE_SEQUENTIAL)
 		c = 1;
 	if (m == MODE_ASYNC) /* all: as many as the open-files limit allows */
-		c = cfg->concurrency                       ? cfg->concurrency
+		c = cfg->concurrency                    ? cfg->concurrency
 		    : cfg->duration_us || cfg->rate > 0 ? CLI_DEFAULT_LOAD
-		                                          : cfg->n;
+		                                        : cfg->n;
 	if (m == MODE_ASYNC && c > cfg->inflight_cap)
 		c = cfg->inflight_cap;
 	return (unsigned)run_workers(c, 1, cfg->n);

@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_MAX_REQUESTS    1000000u /* -n with per-request records (CSV, timeline, compare) */
+#define CLI_MAX_REQUESTS    1000000u    /* -n with per-request records (CSV, timeline, compare) */
 #define CLI_MAX_RUN         1000000000u /* -n otherwise; also what one -d run may start */
-#define CLI_MAX_RECORDS     1000000u /* per-request records a -d run keeps for CSV/timeline */
-#define CLI_MAX_RATE        1000000.0 /* --rate, requests per second */
+#define CLI_MAX_RECORDS     1000000u    /* per-request records a -d run keeps for CSV/timeline */
+#define CLI_MAX_RATE        1000000.0   /* --rate, requests per second */
 #define CLI_MAX_DURATION    (7ULL * 24 * 3600 * 1000000) /* -d: one week */
 #define CLI_MAX_LOOPS       64u
 #define CLI_DEFAULT_LOAD    100u /* async in flight without -c under -d or --rate */
@@ -42,10 +42,10 @@ struct config {
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
 	const char *seconds_path; /* --per-second: NULL none, "-" stdout */
-	uint64_t duration_us; /* -d: 0 none */
-	double rate;          /* --rate: 0 none */
-	unsigned loops;       /* --loops: async event loops (1) */
-	unsigned inflight_cap; /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
+	uint64_t duration_us;     /* -d: 0 none */
+	double rate;              /* --rate: 0 none */
+	unsigned loops;           /* --loops: async event loops (1) */
+	unsigned inflight_cap;    /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 
 /* Parses argv into *cfg (argv must outlive cfg). Returns 0, or -EINVAL with a one-line

@@ -58,8 +58,7 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 	if (head.rc == 0 && r->nresults != r->n)
 		head.rc = -ENOMEM; /* compare keeps every record */
 	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
-	    (head.rc == 0 &&
-	     fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0))
+	    (head.rc == 0 && fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0))
 		_exit(4);
 	run_free(r);
 	close(fd);

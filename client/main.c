@@ -53,7 +53,8 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 		cruns[k] = runs[k];
 		if (runs[k]->records_dropped)
 			fprintf(stderr,
-			        "latlab-client: --csv/--timeline: kept the records of the first %zu "
+			        "latlab-client: --csv/--timeline: kept the records of the first "
+			        "%zu "
 			        "requests; %zu more are in the summary and JSON only\n",
 			        runs[k]->nresults, runs[k]->records_dropped);
 		if (report_summarize(runs[k], &sums[k]) != 0) {
@@ -64,7 +65,7 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 			status = 1;
 	}
 	/* with --json -, stdout is the JSON document: the summary moves to stderr */
-	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0       ? stderr
+	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0         ? stderr
 	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0         ? stderr
 	            : cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0 ? stderr
 	                                                                       : stdout;

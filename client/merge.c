@@ -16,8 +16,8 @@
 #define MERGE_MAX_FILES 10000
 
 /* a non-negative integer member of o, or -1 (with a message) */
-static int merge_uint(const json_t *o, const char *key, const char *where, uint64_t *out,
-                      char *err, size_t errlen)
+static int merge_uint(const json_t *o, const char *key, const char *where, uint64_t *out, char *err,
+                      size_t errlen)
 {
 	const json_t *v = json_object_get(o, key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0) {
@@ -29,8 +29,7 @@ static int merge_uint(const json_t *o, const char *key, const char *where, uint6
 }
 
 /* a histogram object (report_hist_json) added into h */
-static int merge_hist(struct hist *h, const json_t *o, const char *where, char *err,
-                      size_t errlen)
+static int merge_hist(struct hist *h, const json_t *o, const char *where, char *err, size_t errlen)
 {
 	struct hist *t = hist_new();
 	if (!t) {
@@ -42,7 +41,8 @@ static int merge_hist(struct hist *h, const json_t *o, const char *where, char *
 	const json_t *buckets = json_object_get(o, "buckets");
 	const json_t *unit = json_object_get(o, "unit");
 	if (!json_is_object(o) || !json_is_string(unit) || strcmp(json_string_value(unit), "us")) {
-		snprintf(err, errlen, "%s: expected a histogram object with \"unit\": \"us\"", where);
+		snprintf(err, errlen, "%s: expected a histogram object with \"unit\": \"us\"",
+		         where);
 		goto out;
 	}
 	if (merge_uint(o, "count", where, &count, err, errlen) ||
@@ -61,7 +61,8 @@ static int merge_hist(struct hist *h, const json_t *o, const char *where, char *
 	{
 		const json_t *lo = json_array_get(pair, 0), *n = json_array_get(pair, 1);
 		if (!json_is_array(pair) || json_array_size(pair) != 2 || !json_is_integer(lo) ||
-		    !json_is_integer(n) || json_integer_value(lo) < 0 || json_integer_value(n) < 0 ||
+		    !json_is_integer(n) || json_integer_value(lo) < 0 ||
+		    json_integer_value(n) < 0 ||
 		    hist_add_bucket(t, (uint64_t)json_integer_value(lo),
 		                    (uint64_t)json_integer_value(n)) != 0) {
 			snprintf(err, errlen,
@@ -114,7 +115,8 @@ static int merge_counts(struct run *dst, const json_t *o, char *err, size_t errl
 		dst->rate += json_number_value(json_object_get(rate, "asked"));
 		double achieved = json_number_value(json_object_get(rate, "achieved"));
 		if (achieved > 0) /* summed rates, read back by report_summarize */
-			st->last_start_us += (uint64_t)((double)(n > 1 ? n - 1 : 0) * 1e6 / achieved);
+			st->last_start_us +=
+			        (uint64_t)((double)(n > 1 ? n - 1 : 0) * 1e6 / achieved);
 	}
 	return 0;
 }
@@ -128,7 +130,8 @@ int merge_add_json(struct run *dst, const json_t *o, char *err, size_t errlen)
 	enum mode m;
 	const json_t *mode = json_object_get(o, "mode");
 	if (!json_is_string(mode) || mode_parse(json_string_value(mode), &m) != 0) {
-		snprintf(err, errlen, "run: \"mode\": expected sequential, threads, processes or async");
+		snprintf(err, errlen,
+		         "run: \"mode\": expected sequential, threads, processes or async");
 		return -EINVAL;
 	}
 	const json_t *hists = json_object_get(o, "histograms");
@@ -140,14 +143,15 @@ int merge_add_json(struct run *dst, const json_t *o, char *err, size_t errlen)
 	struct stats *st = dst->stats;
 	if (merge_hist(st->lat, json_object_get(hists, "latency"), "histograms.latency", err,
 	               errlen) ||
-	    merge_hist(st->lat_due, json_object_get(hists, "from_due"), "histograms.from_due",
-	               err, errlen))
+	    merge_hist(st->lat_due, json_object_get(hists, "from_due"), "histograms.from_due", err,
+	               errlen))
 		return -EINVAL;
 	for (int p = 0; p < PHASE_COUNT; p++) {
 		char where[64];
 		snprintf(where, sizeof(where), "histograms.%s", stats_phase_name((enum phase)p));
-		if (merge_hist(st->phase[p], json_object_get(hists, stats_phase_name((enum phase)p)),
-		               where, err, errlen))
+		if (merge_hist(st->phase[p],
+		               json_object_get(hists, stats_phase_name((enum phase)p)), where, err,
+		               errlen))
 			return -EINVAL;
 	}
 	if (merge_counts(dst, o, err, errlen) != 0)
@@ -165,8 +169,7 @@ int merge_add_json(struct run *dst, const json_t *o, char *err, size_t errlen)
 	dst->cpu_user_us += (uint64_t)(json_number_value(json_object_get(o, "cpu_user_s")) * 1e6);
 	dst->cpu_sys_us += (uint64_t)(json_number_value(json_object_get(o, "cpu_sys_s")) * 1e6);
 	dst->ctx_voluntary += (uint64_t)json_integer_value(json_object_get(o, "ctx_voluntary"));
-	dst->ctx_involuntary +=
-	        (uint64_t)json_integer_value(json_object_get(o, "ctx_involuntary"));
+	dst->ctx_involuntary += (uint64_t)json_integer_value(json_object_get(o, "ctx_involuntary"));
 	uint64_t rss = (uint64_t)json_integer_value(json_object_get(o, "maxrss_kib"));
 	if (rss > dst->maxrss_kib)
 		dst->maxrss_kib = rss;
@@ -184,12 +187,13 @@ struct merge_opts {
 
 static void merge_usage(FILE *f)
 {
-	fprintf(f, "usage: latlab-client merge [-q] [--json OUT|-] RUN.json...\n"
-	           "\n"
-	           "Combines runs written with --json (one run each, or compare's {\"runs\": ...})\n"
-	           "into one report: requests, ok and errors summed, percentiles exact from the\n"
-	           "histograms' buckets, wall the longest run's (runs side by side), req/s their "
-	           "sum.\n");
+	fprintf(f,
+	        "usage: latlab-client merge [-q] [--json OUT|-] RUN.json...\n"
+	        "\n"
+	        "Combines runs written with --json (one run each, or compare's {\"runs\": ...})\n"
+	        "into one report: requests, ok and errors summed, percentiles exact from the\n"
+	        "histograms' buckets, wall the longest run's (runs side by side), req/s their "
+	        "sum.\n");
 }
 
 /* the files in argv after the options, each run added into r; 0, or 2 (message printed) */
@@ -200,8 +204,8 @@ static int merge_files(struct run *r, int argc, char **argv, size_t *nruns)
 		json_error_t jerr;
 		json_t *doc = json_load_file(argv[k], 0, &jerr);
 		if (!doc) {
-			fprintf(stderr, "latlab-client: merge: %s: not JSON: %s (line %d)\n", argv[k],
-			        jerr.text, jerr.line);
+			fprintf(stderr, "latlab-client: merge: %s: not JSON: %s (line %d)\n",
+			        argv[k], jerr.text, jerr.line);
 			return 2;
 		}
 		const json_t *runs = json_object_get(doc, "runs");

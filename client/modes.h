@@ -29,8 +29,8 @@ enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC };
 struct runner {
 	const struct batch *b;
 	struct run *out;
-	struct sched *sched;  /* in shared memory: forked workers claim from it too */
-	struct collect *col;  /* thread-safe; in the parent process only */
+	struct sched *sched; /* in shared memory: forked workers claim from it too */
+	struct collect *col; /* thread-safe; in the parent process only */
 	size_t workers;      /* threads, processes or transfers in flight: -c within [1, n] */
 	uint64_t t0;         /* the batch start, CLOCK_MONOTONIC microseconds */
 	const char *not_run; /* why requests no worker took were not run; the mode may set it */

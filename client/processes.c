@@ -33,10 +33,10 @@ struct proc_msg {
 
 struct proc_worker {
 	pid_t pid;
-	int fd;         /* read end; -1 once closed */
-	size_t pending; /* index started and not yet done; SIZE_MAX: none */
+	int fd;                /* read end; -1 once closed */
+	size_t pending;        /* index started and not yet done; SIZE_MAX: none */
 	struct req_result cur; /* its record as started */
-	size_t have;    /* bytes of msg received so far */
+	size_t have;           /* bytes of msg received so far */
 	struct proc_msg msg;
 };
 

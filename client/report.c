@@ -94,10 +94,12 @@ static void report_print_phases(FILE *f, const struct stats *st)
 static void report_print_rate(FILE *f, const struct run *r, const struct summary *s)
 {
 	char a[32], b[32];
-	fprintf(f, "  rate       asked %.1f/s, achieved %.1f/s, %llu late starts (> %s after due)\n",
+	fprintf(f,
+	        "  rate       asked %.1f/s, achieved %.1f/s, %llu late starts (> %s after due)\n",
 	        r->rate, s->achieved_rate, (unsigned long long)s->late,
 	        report_dur(STATS_LATE_US, a, sizeof(a)));
-	fprintf(f, "  from due   mean %s", report_dur((uint64_t)(s->due_mean_us + 0.5), b, sizeof(b)));
+	fprintf(f, "  from due   mean %s",
+	        report_dur((uint64_t)(s->due_mean_us + 0.5), b, sizeof(b)));
 	report_print_pcts(f, s->st->lat_due);
 	fprintf(f, "             (latency from each request's due time: coordinated omission "
 	           "corrected)\n");
@@ -138,8 +140,9 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 	else if (r->rate > 0 || r->duration_us)
 		fprintf(f, "  ideal      unknown   efficiency unknown (only for a batch)\n");
 	else if (!r->delays && r->nresults < r->n)
-		fprintf(f, "  ideal      unknown   efficiency unknown (delays kept for batches of at "
-		           "most 1000000 requests, not for merged runs)\n");
+		fprintf(f,
+		        "  ideal      unknown   efficiency unknown (delays kept for batches of at "
+		        "most 1000000 requests, not for merged runs)\n");
 	else
 		fprintf(f,
 		        "  ideal      unknown   efficiency unknown (no X-Latlab-Delay-Us from the "
@@ -230,16 +233,18 @@ json_t *report_pct_json(const struct hist *h)
 	int bad = !o;
 	int any = hist_count(h) > 0;
 	if (!bad) {
-		bad |= json_object_set_new(o, "min", any ? json_real(hist_min(h) / 1e3) : json_null());
+		bad |= json_object_set_new(o, "min",
+		                           any ? json_real(hist_min(h) / 1e3) : json_null());
 		bad |= json_object_set_new(o, "mean",
 		                           any ? json_real(hist_mean(h) / 1e3) : json_null());
 	}
 	for (int k = 0; k < REPORT_NPCT && !bad; k++)
-		bad |= json_object_set_new(
-		        o, report_pct_keys[k],
-		        any ? json_real(hist_percentile(h, report_pcts[k]) / 1e3) : json_null());
+		bad |= json_object_set_new(o, report_pct_keys[k],
+		                           any ? json_real(hist_percentile(h, report_pcts[k]) / 1e3)
+		                               : json_null());
 	if (!bad)
-		bad |= json_object_set_new(o, "max", any ? json_real(hist_max(h) / 1e3) : json_null());
+		bad |= json_object_set_new(o, "max",
+		                           any ? json_real(hist_max(h) / 1e3) : json_null());
 	return report_checked(o, bad);
 }
 
@@ -336,10 +341,12 @@ static json_t *report_timeline_json(const struct stats *st)
 		bad |= json_object_set_new(o, "second", json_integer((json_int_t)k));
 		bad |= json_object_set_new(o, "requests", json_integer((json_int_t)sec->requests));
 		bad |= json_object_set_new(o, "errors", json_integer((json_int_t)sec->errors));
-		bad |= json_object_set_new(
-		        o, "p50_ms", any ? json_real(stats_sec_percentile(sec->lat, 50) / 1e3) : json_null());
-		bad |= json_object_set_new(
-		        o, "p99_ms", any ? json_real(stats_sec_percentile(sec->lat, 99) / 1e3) : json_null());
+		bad |= json_object_set_new(o, "p50_ms",
+		                           any ? json_real(stats_sec_percentile(sec->lat, 50) / 1e3)
+		                               : json_null());
+		bad |= json_object_set_new(o, "p99_ms",
+		                           any ? json_real(stats_sec_percentile(sec->lat, 99) / 1e3)
+		                               : json_null());
 		bad |= json_array_append_new(arr, o) != 0;
 	}
 	return report_checked(arr, bad);

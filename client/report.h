@@ -41,8 +41,8 @@ struct summary {
 	double efficiency;  /* ideal / wall when ideal_known */
 	size_t first_error; /* index of the first failed request; SIZE_MAX: none */
 	uint32_t first_error_url;
-	const char *first_error_msg;  /* borrowed from the run's stats */
-	const struct stats *st;       /* the run's stats, borrowed */
+	const char *first_error_msg; /* borrowed from the run's stats */
+	const struct stats *st;      /* the run's stats, borrowed */
 };
 
 /* Fills *s from r's stats (computing them from r's records first when r has none). Returns

@@ -58,8 +58,8 @@ int run_restat(struct run *r)
 	for (size_t i = 0; i < r->nresults; i++)
 		stats_add(st, &r->results[i]);
 	if (r->n > r->nresults) /* records not kept: counted as not run */
-		stats_add_missing(st, r->n - r->nresults, r->nresults,
-		                  (uint32_t)r->nresults, "not recorded");
+		stats_add_missing(st, r->n - r->nresults, r->nresults, (uint32_t)r->nresults,
+		                  "not recorded");
 	stats_free(r->stats);
 	r->stats = st;
 	return 0;
@@ -220,8 +220,8 @@ int run_mode(enum mode m, const struct batch *b, struct run *out)
 	if (!fn)
 		return -EINVAL;
 	struct collect col;
-	struct sched *s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
-	                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct sched *s =
+	        mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int rc = collect_init(&col, b);
 	if (s == MAP_FAILED || rc != 0) {
 		collect_fini(&col);

@@ -57,7 +57,8 @@ void sched_wait(const struct sched *s, uint64_t due_us)
 		uint64_t now = clock_now_us();
 		if (now >= at || stop_requested())
 			return;
-		uint64_t step = at - now > 50000 ? now + 50000 : at; /* look at Ctrl-C every 50 ms */
+		uint64_t step =
+		        at - now > 50000 ? now + 50000 : at; /* look at Ctrl-C every 50 ms */
 		struct timespec ts = {(time_t)(step / 1000000), (long)(step % 1000000) * 1000};
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}

@@ -16,12 +16,12 @@
 struct batch;
 
 struct sched {
-	size_t n;            /* requests at most */
-	double rate;         /* requests per second; 0: none */
-	uint64_t end_us;     /* closed loop: take nothing at or after t0 + end_us; 0: none */
-	uint64_t t0;         /* the run's start, CLOCK_MONOTONIC microseconds */
-	atomic_size_t next;  /* the next index to hand out (may pass n) */
-	atomic_int stopped;  /* set by sched_stop: hand out nothing more */
+	size_t n;           /* requests at most */
+	double rate;        /* requests per second; 0: none */
+	uint64_t end_us;    /* closed loop: take nothing at or after t0 + end_us; 0: none */
+	uint64_t t0;        /* the run's start, CLOCK_MONOTONIC microseconds */
+	atomic_size_t next; /* the next index to hand out (may pass n) */
+	atomic_int stopped; /* set by sched_stop: hand out nothing more */
 };
 
 /* Sets s up for batch b starting at t0 (CLOCK_MONOTONIC us). */

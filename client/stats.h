@@ -20,7 +20,7 @@ struct hist;
 enum phase { PHASE_QUEUE, PHASE_DNS, PHASE_CONNECT, PHASE_TLS, PHASE_TTFB, PHASE_TRANSFER };
 #define PHASE_COUNT 6
 
-#define STATS_LATE_US 1000 /* a request that starts later than this after its due time is late */
+#define STATS_LATE_US     1000 /* a request that starts later than this after its due time is late */
 #define STATS_MAX_SECONDS (7 * 24 * 3600) /* per-second counters kept for at most a week */
 
 /* A small histogram for one second: 32 buckets per power of two (values within 3%),

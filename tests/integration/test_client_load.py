@@ -223,6 +223,18 @@ def progress_line_only_on_a_terminal():
         check("\r" not in p.stdout, "no progress when stdout is not a terminal")
 
 
+@test
+def loops_2_runs_two_event_loops_on_two_threads():
+    import re
+    with Server() as s:
+        p = client("async", "--loops", 2, "-n", 40, "-c", 10, "--trace", "-q", "%s/naver?latency=20ms" % s.url)
+    check_eq(p.returncode, 0, "exit code (%s)" % p.stderr[-300:])
+    lines = [re.match(r"^(\d+) process \| (\d+) url : ", l) for l in p.stdout.splitlines()]
+    check(all(lines) and len(lines) == 40, "40 trace lines")
+    check_eq(len({m.group(1) for m in lines}), 1, "one process")
+    check_eq(len({m.group(2) for m in lines}), 2, "two thread ids")
+
+
 def nearest_rank(sorted_values, p):
     import math
     k = max(1, math.ceil(p / 100.0 * len(sorted_values) - 1e-9))

@@ -198,8 +198,8 @@ static void cli_load_options_size_the_run(void **state)
 	assert_int_equal(cli_concurrency(&cfg, MODE_ASYNC), CLI_DEFAULT_LOAD);
 	assert_int_equal(cli_keep_records(&cfg), 0);
 	/* -d alone: a closed loop bounded by the time; records only for a per-request output */
-	assert_int_equal(parse(&cfg, err, sizeof(err), "threads", "-d", "1.5s", "-c", "4",
-	                       "--csv", "x.csv", "http://127.0.0.1:1/", NULL),
+	assert_int_equal(parse(&cfg, err, sizeof(err), "threads", "-d", "1.5s", "-c", "4", "--csv",
+	                       "x.csv", "http://127.0.0.1:1/", NULL),
 	                 0);
 	assert_int_equal(cfg.n, CLI_MAX_RUN);
 	assert_int_equal(cli_keep_records(&cfg), CLI_MAX_RECORDS);
