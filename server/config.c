@@ -28,6 +28,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->threads = cpus > 0 && cpus < 64 ? (unsigned)cpus : 2;
 	c->max_connections = 16384;
 	c->conn_memory = 6 * 1024;
+	c->https_port = -1;
 }
 
 /* latency keys seen in one site's section(s), resolved into a model after the whole file */

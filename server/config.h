@@ -7,6 +7,7 @@
 #define LATLAB_SERVER_CONFIG_H
 
 #include "sites.h"
+#include "tls.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,12 @@ struct srv_config {
 	unsigned max_connections; /* across all workers */
 	size_t conn_memory;       /* per-connection memory pool */
 	int quiet;
+	int https_port;              /* -1 = no HTTPS listener, 0 = ephemeral */
+	const char *https_port_file; /* NULL = none */
+	const char *tls_cert;        /* given certificate (chain) and key, NULL = make them */
+	const char *tls_key;
+	const char *tls_ca;      /* where the made CA goes, NULL = nowhere */
+	struct srv_tls_pair tls; /* the HTTPS certificate and key in PEM, filled by main */
 };
 
 /* Fills *c with the defaults (127.0.0.1:8080, seed 1, scale 1.0, max delay 60 s, grace 10 s,

@@ -22,11 +22,13 @@ struct srv_server {
 	struct srv_timer *timer;
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
-	atomic_int draining;           /* stopping accepting: responses carry Connection: close */
-	atomic_int stopping;           /* stop begun: no new delays */
-	int changed_fd;                /* eventfd: while draining, a request completed or resumed */
-	int log_fd;                    /* access log, -1 when off */
-	unsigned port;
+	struct MHD_Daemon *tls_daemon; /* HTTPS (--https-port), NULL when off */
+	struct srv_acceptor *tls_acceptor;
+	atomic_int draining; /* stopping accepting: responses carry Connection: close */
+	atomic_int stopping; /* stop begun: no new delays */
+	int changed_fd;      /* eventfd: while draining, a request completed or resumed */
+	int log_fd;          /* access log, -1 when off */
+	unsigned port, tls_port;
 	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
 	char start_err[256];
 };
@@ -49,7 +51,17 @@ struct req {
 	int held; /* a fault=timeout: counted in stats.held */
 };
 
+/* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
+ * daemon thread that serves the connection touches it */
+struct srv_conn {
+	uint64_t requests; /* requests begun on this connection */
+	int tls;           /* it came through the HTTPS listener */
+};
+
 /* ---- server.c ---- */
+
+/* conn's struct srv_conn, or NULL when it had no memory for one. */
+struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
 
 /* Suspends conn and schedules its resume at deadline_us (clock_now_us time). Call only from
  * the access handler or a content reader of conn, which must then return at once. Without
