@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* the usage text's load section */
 static void cli_usage_load(FILE *f)
@@ -64,7 +65,10 @@ void cli_usage(FILE *f)
 	        "(default 30s)\n"
 	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
 	        "  -g, --gil            threads take one global lock for that work, like Python's "
-	        "GIL\n",
+	        "GIL\n"
+	        "      --cacert PATH    trust the CA certificate(s) in PATH (PEM) for https:// "
+	        "URLs,\n"
+	        "                       instead of the system's (latlab-server writes one)\n",
 	        CLI_DEFAULT_WORKERS);
 	cli_usage_load(f);
 	fprintf(f,
@@ -193,7 +197,7 @@ struct cli_counts {
 	uint64_t repeat, n, c, loops;
 };
 
-enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND };
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, CLI_OPT_CACERT };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -213,6 +217,7 @@ static const struct option cli_opts[] = {
         {"per-second", required_argument, NULL, OPT_PER_SECOND},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"cacert", required_argument, NULL, CLI_OPT_CACERT},
         {NULL, 0, NULL, 0},
 };
 
@@ -288,6 +293,17 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case OPT_PER_SECOND:
 			cfg->seconds_path = optarg;
+			break;
+		case CLI_OPT_CACERT:
+			if (access(optarg, R_OK) != 0) {
+				snprintf(err, errlen,
+				         "--cacert: cannot read '%.200s': %s; accepted: a readable "
+				         "PEM "
+				         "file of CA certificates",
+				         optarg, strerror(errno));
+				return -EINVAL;
+			}
+			cfg->cacert = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;

@@ -116,6 +116,7 @@ static int main_run(const struct config *cfg)
 	        .progress = !cfg->compare && !cfg->quiet && !cfg->trace && isatty(1) &&
 	                    !(cfg->json_path && strcmp(cfg->json_path, "-") == 0) &&
 	                    !(cfg->csv_path && strcmp(cfg->csv_path, "-") == 0),
+	        .cacert = cfg->cacert,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *runs[COMPARE_NMODES] = {NULL};
