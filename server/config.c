@@ -130,6 +130,16 @@ static int parse_duration_key(struct parse *p, const char *key, const char *valu
 	return 1;
 }
 
+/* a host name: letters, digits, '.', '-', '_' */
+static int host_ok(const char *h)
+{
+	for (const char *c = h; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+			return 0;
+	return 1;
+}
+
 static int set_hosts(struct parse *p, struct srv_site *site, const char *value)
 {
 	const char *acc = "up to 8 host names separated by commas or spaces, e.g. "
@@ -146,13 +156,22 @@ static int set_hosts(struct parse *p, struct srv_site *site, const char *value)
 			return key_fail(p, p->line, "hosts", acc, "more than 8 hosts");
 		if (strlen(h) >= SRV_HOST_MAX)
 			return key_fail(p, p->line, "hosts", acc, "host '%.40s...' too long", h);
-		for (const char *c = h; *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
-				return key_fail(p, p->line, "hosts", acc,
-				                "invalid character in host '%s'", h);
+		if (!host_ok(h))
+			return key_fail(p, p->line, "hosts", acc, "invalid character in host '%s'",
+			                h);
 		snprintf(site->hosts[site->nhosts++], SRV_HOST_MAX, "%s", h);
 	}
+	return 1;
+}
+
+static int set_redirect(struct parse *p, struct srv_site *site, const char *value)
+{
+	const char *acc = "one of the site's hosts, e.g. www.naver.com (a request for its other "
+	                  "hosts gets 301 to it), or empty for none";
+
+	if (strlen(value) >= SRV_HOST_MAX || !host_ok(value))
+		return key_fail(p, p->line, "redirect", acc, "invalid host '%.64s'", value);
+	snprintf(site->redirect, sizeof(site->redirect), "%s", value);
 	return 1;
 }
 
@@ -235,6 +254,10 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			                "%s", why);
 		site->status = (unsigned)v;
 		return 1;
+	} else if (strcmp(name, "connect_delay") == 0) {
+		return parse_duration_key(p, name, value, &site->connect_delay_us);
+	} else if (strcmp(name, "redirect") == 0) {
+		return set_redirect(p, site, value);
 	} else if (strcmp(name, "hosts") == 0) {
 		return set_hosts(p, site, value);
 	} else if (strcmp(name, "path") == 0) {
@@ -245,7 +268,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(
 		        p, p->line, name,
 		        "model, latency, median, mean, p99, min, max, stddev, jitter, size, "
-		        "status, hosts, path, content_type",
+		        "status, connect_delay, redirect, hosts, path, content_type",
 		        "unknown key");
 	}
 	k->line = p->line;

@@ -48,7 +48,8 @@ struct req {
 	const struct srv_site *site;
 	struct srv_overrides o;
 	uint64_t seq, delay_us, deadline_us;
-	int held; /* a fault=timeout: counted in stats.held */
+	int held;     /* a fault=timeout: counted in stats.held */
+	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 };
 
 /* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
@@ -59,6 +60,9 @@ struct srv_conn {
 };
 
 /* ---- server.c ---- */
+
+/* 1 when conn came through the HTTPS daemon, else 0. */
+int srv_conn_tls(struct MHD_Connection *conn);
 
 /* conn's struct srv_conn, or NULL when it had no memory for one. */
 struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
@@ -110,6 +114,11 @@ enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connec
  * bandwidth applies, or carries out its fault (MHD_NO: libmicrohttpd closes the connection). */
 enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
                                const struct req *r, const char *method, const char *url);
+
+/* Answers r, whose site redirects its Host, with 301 and Location: the same scheme and port,
+ * the site's redirect host, the same path and query. */
+enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
+                                   const struct req *r, const char *method, const char *url);
 
 /* ---- admin.c ---- */
 

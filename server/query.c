@@ -58,7 +58,7 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 		return param_fail(e, "", SRV_QUERY_PARAMS, "empty query parameter name");
 	if (strcmp(key, "latency") && strcmp(key, "jitter") && strcmp(key, "size") &&
 	    strcmp(key, "status") && strcmp(key, "seq") && strcmp(key, "bandwidth") &&
-	    strcmp(key, "fault"))
+	    strcmp(key, "fault") && strcmp(key, "connect_delay"))
 		return param_fail(e, key, SRV_QUERY_PARAMS, "unknown query parameter '%.64s'", key);
 	if (!value || !*value)
 		return param_fail(e, key, "a value after '='", "query parameter '%s' has no value",
@@ -85,6 +85,10 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 			                  "status: %s", why);
 		o->status = (unsigned)v;
 		o->has |= SRV_HAS_STATUS;
+	} else if (strcmp(key, "connect_delay") == 0) {
+		if (parse_delay(key, value, max_delay_us, &o->connect_delay_us, e) != 0)
+			return -EINVAL;
+		o->has |= SRV_HAS_CONNECT;
 	} else if (strcmp(key, "seq") == 0) {
 		if (units_parse_u64(value, 0, UINT64_MAX, &v, why, sizeof(why)) != 0)
 			return param_fail(e, key, "an integer from 0 to 18446744073709551615",
@@ -144,4 +148,15 @@ uint64_t srv_delay_of(const struct srv_site *site, const struct srv_overrides *o
 	if (d >= (double)max_delay_us)
 		return max_delay_us;
 	return (uint64_t)llround(d);
+}
+
+uint64_t srv_connect_delay_of(const struct srv_site *site, const struct srv_overrides *o,
+                              double time_scale, uint64_t max_delay_us)
+{
+	uint64_t us = (o->has & SRV_HAS_CONNECT) ? o->connect_delay_us : site->connect_delay_us;
+	double d = (double)us * time_scale;
+
+	if (!(d > 0.0))
+		return 0;
+	return d >= (double)max_delay_us ? max_delay_us : (uint64_t)llround(d);
 }

@@ -23,15 +23,16 @@ enum srv_fault {
 #define SRV_HAS_SEQ       (1u << 4)
 #define SRV_HAS_BANDWIDTH (1u << 5)
 #define SRV_HAS_FAULT     (1u << 6)
+#define SRV_HAS_CONNECT   (1u << 7)
 
-#define SRV_QUERY_PARAMS  "latency, jitter, size, status, seq, bandwidth, fault"
+#define SRV_QUERY_PARAMS  "latency, jitter, size, status, seq, bandwidth, fault, connect_delay"
 #define SRV_FAULT_FORMS   "reset, empty, timeout or garbage"
 #define SRV_BANDWIDTH_MAX (1ULL << 30)
 #define SRV_SEQ_HEADER    "X-Latlab-Seq"
 
 struct srv_overrides {
 	unsigned has; /* SRV_HAS_* bits */
-	uint64_t latency_us, jitter_us, size, seq, bandwidth;
+	uint64_t latency_us, jitter_us, size, seq, bandwidth, connect_delay_us;
 	unsigned status;
 	enum srv_fault fault;
 };
@@ -57,5 +58,11 @@ int srv_query_seq_header(struct srv_overrides *o, const char *value, struct srv_
  * time_scale; clamped to [0, max_delay_us]. Same inputs, same delay. */
 uint64_t srv_delay_of(const struct srv_site *site, const struct srv_overrides *o, uint64_t seed,
                       uint64_t seq, double time_scale, uint64_t max_delay_us);
+
+/* The connection set-up delay in us a new connection's first request pays on top of its
+ * delay: connect_delay= when given, else the site's; times time_scale; clamped to
+ * [0, max_delay_us]. */
+uint64_t srv_connect_delay_of(const struct srv_site *site, const struct srv_overrides *o,
+                              double time_scale, uint64_t max_delay_us);
 
 #endif

@@ -288,3 +288,85 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	access_log(srv, conn, method, url, status, size, site->name, r->seq, r->delay_us);
 	return queue(srv, conn, resp, status);
 }
+
+/* ---- redirects -------------------------------------------------------------------------- */
+
+struct loc {
+	char *buf;
+	size_t len, cap;
+	int args; /* query arguments appended so far */
+};
+
+/* appends s (n bytes), percent-encoding every byte but the unreserved ones and keep */
+static void loc_put(struct loc *l, const char *s, size_t n, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n && l->len + 4 < l->cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) || (c && strchr(keep, c))) {
+			l->buf[l->len++] = (char)c;
+		} else {
+			l->buf[l->len++] = '%';
+			l->buf[l->len++] = hex[c >> 4];
+			l->buf[l->len++] = hex[c & 15];
+		}
+	}
+	l->buf[l->len] = '\0';
+}
+
+static enum MHD_Result loc_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	struct loc *l = cls;
+	(void)kind;
+	loc_put(l, l->args++ ? "&" : "?", 1, "?&");
+	loc_put(l, key, strlen(key), "");
+	if (value) {
+		loc_put(l, "=", 1, "=");
+		loc_put(l, value, strlen(value), "");
+	}
+	return MHD_YES;
+}
+
+enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
+                                   const struct req *r, const char *method, const char *url)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *port = host ? strchr(host, ':') : NULL;
+	const char *target = srv_site_redirect(r->site, host);
+	char where[1024], num[32];
+	struct loc l = {where, 0, sizeof(where), 0};
+	int tls = srv_conn_tls(conn);
+
+	if (!target) /* cannot happen: request.c checked the same Host */
+		return srv_reply_site(srv, conn, r, method, url);
+	snprintf(where, sizeof(where), "%s://%s", tls ? "https" : "http", target);
+	l.len = strlen(where);
+	if (port && port[1] && strspn(port + 1, "0123456789") == strlen(port + 1))
+		loc_put(&l, port, strlen(port), ":");
+	loc_put(&l, url, strlen(url), "/:@!$'()*+,;=");
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, loc_arg, &l);
+
+	char *body = malloc(l.len + 64);
+	if (!body)
+		return MHD_NO;
+	int n = snprintf(body, l.len + 64, "<a href=\"%s\">Moved Permanently</a>\n", where);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(n > 0 ? (size_t)n : 0, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, where);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "X-Latlab-Site", r->site->name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->seq);
+	MHD_add_response_header(resp, "X-Latlab-Seq", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
+	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	access_log(srv, conn, method, url, MHD_HTTP_MOVED_PERMANENTLY, n > 0 ? (uint64_t)n : 0,
+	           r->site->name, r->seq, r->delay_us);
+	return queue(srv, conn, resp, MHD_HTTP_MOVED_PERMANENTLY);
+}

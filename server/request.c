@@ -48,12 +48,23 @@ static int read_overrides(struct srv_server *srv, struct MHD_Connection *conn,
 	return 0;
 }
 
+/* r's answer once its delay is over: the site's redirect or its response */
+static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *conn,
+                              const struct req *r, const char *method, const char *url)
+{
+	if (r->redirect)
+		return srv_reply_redirect(srv, conn, r, method, url);
+	return srv_reply_site(srv, conn, r, method, url);
+}
+
 /* the request is complete: route, validate, then answer now or suspend until the delay */
 static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
                               const char *url, const char *method)
 {
 	const struct srv_config *cfg = srv->cfg;
 	struct srv_param_error e;
+	struct srv_conn *c = srv_conn_of(conn);
+	int first = c && c->requests++ == 0; /* a new connection's first request */
 
 	r->state = REQ_ANSWERED;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
@@ -76,11 +87,18 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	                 : srv_stats_next_seq(&srv->stats, srv_sites_index(srv->sites, site));
 	r->delay_us =
 	        srv_delay_of(site, &r->o, cfg->seed, r->seq, cfg->time_scale, cfg->max_delay_us);
+	if (first) { /* the round trips of the connection's set-up, paid once */
+		r->delay_us +=
+		        srv_connect_delay_of(site, &r->o, cfg->time_scale, cfg->max_delay_us);
+		if (r->delay_us > cfg->max_delay_us)
+			r->delay_us = cfg->max_delay_us;
+	}
+	r->redirect = srv_site_redirect(site, host) != NULL;
 	uint64_t wait = r->o.fault == SRV_FAULT_TIMEOUT ? cfg->max_delay_us : r->delay_us;
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		wait = r->delay_us = 0;
 	if (wait == 0) /* no delay, or a fault with none: answer (or misbehave) now */
-		return srv_reply_site(srv, conn, r, method, url);
+		return answer(srv, conn, r, method, url);
 
 	if (r->o.fault == SRV_FAULT_TIMEOUT) {
 		r->held = 1;
@@ -105,7 +123,7 @@ static enum MHD_Result resumed(struct srv_server *srv, struct MHD_Connection *co
 	if (now < r->deadline_us && atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		return MHD_NO;
 	srv_stats_late(&srv->stats, now > r->deadline_us ? now - r->deadline_us : 0);
-	return srv_reply_site(srv, conn, r, method, url);
+	return answer(srv, conn, r, method, url);
 }
 
 /* Called once when the request head is in (answered later, so keep-alive survives: a
@@ -126,7 +144,7 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 		if (!(r = malloc(sizeof(*r))))
 			return MHD_NO; /* the completion callback still counts it out */
 		r->state = REQ_HEAD;
-		r->held = 0;
+		r->held = r->redirect = 0;
 		*con_cls = r;
 		return MHD_YES;
 	}

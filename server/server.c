@@ -56,12 +56,11 @@ void srv_server_changed(struct srv_server *srv)
 
 /* ---- libmicrohttpd's callbacks ---------------------------------------------------------- */
 
-/* the connection came through the HTTPS daemon */
-static int is_tls(const struct srv_server *srv, struct MHD_Connection *conn)
+int srv_conn_tls(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-	return srv->tls_daemon && ci && ci->daemon == srv->tls_daemon;
+	/* a TLS daemon's connections have a GnuTLS session from the start (the daemon a
+	 * connection names is its thread-pool worker, not the daemon started) */
+	return MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -72,13 +71,13 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		if ((c = calloc(1, sizeof(*c))))
-			c->tls = is_tls(srv, conn);
+			c->tls = srv_conn_tls(conn);
 		*socket_context = c; /* NULL without memory: no connect_delay on it */
 		return;
 	}
 	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
 		return;
-	int tls = c ? c->tls : is_tls(srv, conn);
+	int tls = c ? c->tls : srv_conn_tls(conn);
 	free(c);
 	*socket_context = NULL;
 	srv_acceptor_closed(tls ? srv->tls_acceptor : srv->acceptor);

@@ -110,6 +110,25 @@ void srv_body_fill(char *buf, size_t len, const char *site_name)
 	memcpy(buf + pos, foot, f);
 }
 
+/* site has a host of n bytes equal to host (case-insensitive) */
+static int has_host(const struct srv_site *site, const char *host, size_t n)
+{
+	for (size_t h = 0; h < site->nhosts; h++)
+		if (strlen(site->hosts[h]) == n && strncasecmp(site->hosts[h], host, n) == 0)
+			return 1;
+	return 0;
+}
+
+const char *srv_site_redirect(const struct srv_site *site, const char *host)
+{
+	if (!site->redirect[0] || !host || host[0] == '[')
+		return NULL;
+	size_t n = strcspn(host, ":");
+	if (strlen(site->redirect) == n && strncasecmp(site->redirect, host, n) == 0)
+		return NULL;
+	return has_host(site, host, n) ? site->redirect : NULL;
+}
+
 static int fail(char *err, size_t errlen, int code, const char *site, const char *msg)
 {
 	snprintf(err, errlen, "site '%s': %s", site, msg);
@@ -128,6 +147,11 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		struct srv_site *a = &s->site[i];
 		if (latency_validate(&a->model, why, sizeof(why)) != 0)
 			return fail(err, errlen, -EINVAL, a->name, why);
+		if (a->redirect[0] && !has_host(a, a->redirect, strlen(a->redirect))) {
+			snprintf(why, sizeof(why), "redirect '%s' is not one of its hosts",
+			         a->redirect);
+			return fail(err, errlen, -EINVAL, a->name, why);
+		}
 		for (size_t j = 0; j < i; j++) {
 			const struct srv_site *b = &s->site[j];
 			if (strcmp(a->path, b->path) == 0) {
@@ -179,11 +203,8 @@ const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *
 	if (host[0] == '[') /* an IPv6 literal is never a site's host */
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		for (size_t h = 0; h < s->site[i].nhosts; h++) {
-			const char *cand = s->site[i].hosts[h];
-			if (strlen(cand) == n && strncasecmp(cand, host, n) == 0)
-				return &s->site[i];
-		}
+		if (has_host(&s->site[i], host, n))
+			return &s->site[i];
 	return NULL;
 }
 

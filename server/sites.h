@@ -31,6 +31,8 @@ struct srv_site {
 	uint64_t jitter_us; /* uniform +- around the model's draw */
 	uint64_t size;      /* body bytes */
 	unsigned status;
+	uint64_t connect_delay_us;   /* added to the first request of each new connection */
+	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host of the site's own */
 	char content_type[SRV_CTYPE_MAX];
 	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
 	char *body;      /* size bytes of deterministic filler, owned */
@@ -56,7 +58,8 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name);
 /* Checks a site name: 1-31 of [a-z0-9_-], not starting with "__". 0 or -EINVAL. */
 int srv_site_name_check(const char *name);
 
-/* Cross-checks every site (model, unique names, paths, hosts) and generates the bodies.
+/* Cross-checks every site (model, unique names, paths, hosts, a redirect to one of its own
+ * hosts) and generates the bodies.
  * 0, or -EINVAL/-ENOMEM with a one-line message naming the site. */
 int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen);
 
@@ -66,6 +69,11 @@ void srv_sites_free(struct srv_sites *s);
 /* The site whose host list holds host (case-insensitive; a ":port" suffix is ignored), or
  * NULL (also for a NULL host). */
 const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *host);
+
+/* The host a request for site with this Host header (":port" ignored) is redirected to, or
+ * NULL: no redirect (none set, the Host is the target already, or not one of the site's
+ * hosts -- a request routed by path is never redirected). */
+const char *srv_site_redirect(const struct srv_site *site, const char *host);
 
 /* The index of site, an entry of s, in s->site. */
 size_t srv_sites_index(const struct srv_sites *s, const struct srv_site *site);
