@@ -166,8 +166,8 @@ static int set_hosts(struct parse *p, struct srv_site *site, const char *value)
 
 static int set_redirect(struct parse *p, struct srv_site *site, const char *value)
 {
-	const char *acc = "one of the site's hosts, e.g. www.naver.com (a request for its other "
-	                  "hosts gets 301 to it), or empty for none";
+	const char *acc = "a host some site serves, e.g. www.naver.com (a request for this "
+	                  "site's other hosts gets 301 to it), or empty for none";
 
 	if (strlen(value) >= SRV_HOST_MAX || !host_ok(value))
 		return key_fail(p, p->line, "redirect", acc, "invalid host '%.64s'", value);

@@ -147,9 +147,8 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		struct srv_site *a = &s->site[i];
 		if (latency_validate(&a->model, why, sizeof(why)) != 0)
 			return fail(err, errlen, -EINVAL, a->name, why);
-		if (a->redirect[0] && !has_host(a, a->redirect, strlen(a->redirect))) {
-			snprintf(why, sizeof(why), "redirect '%s' is not one of its hosts",
-			         a->redirect);
+		if (a->redirect[0] && !srv_sites_by_host(s, a->redirect)) {
+			snprintf(why, sizeof(why), "redirect '%s' is no site's host", a->redirect);
 			return fail(err, errlen, -EINVAL, a->name, why);
 		}
 		for (size_t j = 0; j < i; j++) {

@@ -32,7 +32,7 @@ struct srv_site {
 	uint64_t size;      /* body bytes */
 	unsigned status;
 	uint64_t connect_delay_us;   /* added to the first request of each new connection */
-	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host of the site's own */
+	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host (some site's) */
 	char content_type[SRV_CTYPE_MAX];
 	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
 	char *body;      /* size bytes of deterministic filler, owned */
@@ -58,8 +58,8 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name);
 /* Checks a site name: 1-31 of [a-z0-9_-], not starting with "__". 0 or -EINVAL. */
 int srv_site_name_check(const char *name);
 
-/* Cross-checks every site (model, unique names, paths, hosts, a redirect to one of its own
- * hosts) and generates the bodies.
+/* Cross-checks every site (model, unique names, paths, hosts, a redirect to a host some site
+ * serves) and generates the bodies.
  * 0, or -EINVAL/-ENOMEM with a one-line message naming the site. */
 int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen);
 
