@@ -192,6 +192,24 @@ static void jitter_stays_within_its_bounds_and_spreads(void **state)
 		assert_in_range(srv_delay_of(&s, &o, 3, k, 1.0, MAX_DELAY), 0, 15000);
 }
 
+static void connect_delay_is_the_query_or_the_sites_scaled_and_clamped(void **state)
+{
+	struct srv_site site = {.connect_delay_us = 120000};
+	struct srv_overrides o = {0};
+	struct srv_param_error e;
+	(void)state;
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 120000);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 0.5, MAX_DELAY), 60000);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 0.0, MAX_DELAY), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, 1000), 1000);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "300ms", MAX_DELAY, &e), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 300000);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "0", MAX_DELAY, &e), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 0);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "2h", MAX_DELAY, &e), -EINVAL);
+	assert_string_equal(e.param, "connect_delay");
+}
+
 static void builtin_lecture_batch_averages_about_163ms(void **state)
 {
 	struct srv_sites sites;
@@ -222,6 +240,7 @@ int main(void)
 	        cmocka_unit_test(delay_is_a_pure_function_of_seed_site_and_seq),
 	        cmocka_unit_test(delay_is_scaled_then_clamped),
 	        cmocka_unit_test(jitter_stays_within_its_bounds_and_spreads),
+	        cmocka_unit_test(connect_delay_is_the_query_or_the_sites_scaled_and_clamped),
 	        cmocka_unit_test(builtin_lecture_batch_averages_about_163ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
