@@ -237,6 +237,18 @@ static int cli_parse_rate(const char *arg, struct config *cfg, char *err, size_t
 
 /* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
  * -EINVAL with a message; stops at --help or --version. */
+/* the options that take a path (checked after parsing): 1 when ch is one, else 0 */
+static int cli_path_option(int ch, const char *arg, struct config *cfg)
+{
+	if (ch == OPT_PER_SECOND)
+		cfg->seconds_path = arg;
+	else if (ch == CLI_OPT_CACERT)
+		cfg->cacert = arg;
+	else
+		return 0;
+	return 1;
+}
+
 static int cli_parse_options(int argc, char **argv, struct config *cfg, struct cli_counts *k,
                              char *err, size_t errlen)
 {
@@ -262,6 +274,8 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 				return -EINVAL;
 			continue;
 		}
+		if (cli_path_option(ch, optarg, cfg))
+			continue;
 		switch (ch) {
 		case OPT_RATE:
 			if (cli_parse_rate(optarg, cfg, err, errlen) != 0)
@@ -290,20 +304,6 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case 's':
 			cfg->timeline_path = optarg;
-			break;
-		case OPT_PER_SECOND:
-			cfg->seconds_path = optarg;
-			break;
-		case CLI_OPT_CACERT:
-			if (access(optarg, R_OK) != 0) {
-				snprintf(err, errlen,
-				         "--cacert: cannot read '%.200s': %s; accepted: a readable "
-				         "PEM "
-				         "file of CA certificates",
-				         optarg, strerror(errno));
-				return -EINVAL;
-			}
-			cfg->cacert = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;
@@ -471,6 +471,19 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --cacert names a readable file */
+static int cli_check_cacert(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->cacert && access(cfg->cacert, R_OK) != 0) {
+		snprintf(err, errlen,
+		         "--cacert: cannot read '%.200s': %s; accepted: a readable PEM file of CA "
+		         "certificates",
+		         cfg->cacert, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
 	struct cli_counts k = {0, 0, 0, 0};
@@ -483,6 +496,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		rc = cli_check_counts(cfg, &k, err, errlen);
 	if (rc == 0)
 		rc = cli_check_outputs(cfg, err, errlen);
+	if (rc == 0)
+		rc = cli_check_cacert(cfg, err, errlen);
 	return rc;
 }
 
