@@ -2,6 +2,8 @@
  * Prometheus text. Read-only: nothing here changes how requests are served. */
 #include "internal.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ENDPOINTS "/__latlab/health, /__latlab/sites, /__latlab/stats, /__latlab/metrics"
@@ -42,6 +44,41 @@ static json_t *sites_json(const struct srv_server *srv)
 	return root;
 }
 
+/* the counters, with the finite sites' under "capacity" (malloc'd text, NULL on failure) */
+static char *stats_json(struct srv_server *srv)
+{
+	char *text = srv_stats_json(&srv->stats, srv->sites);
+	json_t *root = text ? json_loads(text, 0, NULL) : NULL;
+	json_t *cap = srv_capacity_json(srv->capacity, srv->sites);
+
+	free(text);
+	text = NULL;
+	if (root && cap && json_object_set(root, "capacity", cap) == 0)
+		text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	json_decref(cap);
+	json_decref(root);
+	return text;
+}
+
+/* the Prometheus text, the finite sites' families last (malloc'd, NULL on failure) */
+static char *metrics_text(struct srv_server *srv)
+{
+	char *base = srv_stats_metrics(&srv->stats, srv->sites), *buf = NULL;
+	size_t len = 0;
+	FILE *f = base ? open_memstream(&buf, &len) : NULL;
+
+	if (f) {
+		fputs(base, f);
+		srv_capacity_metrics(srv->capacity, srv->sites, f);
+		if (fclose(f) != 0) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	free(base);
+	return buf;
+}
+
 enum MHD_Result srv_admin(struct srv_server *srv, struct MHD_Connection *conn, const char *url,
                           const char *method)
 {
@@ -55,12 +92,10 @@ enum MHD_Result srv_admin(struct srv_server *srv, struct MHD_Connection *conn, c
 	if (strcmp(what, "sites") == 0)
 		return srv_reply_json(srv, conn, MHD_HTTP_OK, sites_json(srv), method, url);
 	if (strcmp(what, "stats") == 0)
-		return srv_reply_text(srv, conn, MHD_HTTP_OK,
-		                      srv_stats_json(&srv->stats, srv->sites), "application/json",
+		return srv_reply_text(srv, conn, MHD_HTTP_OK, stats_json(srv), "application/json",
 		                      method, url);
 	if (strcmp(what, "metrics") == 0)
-		return srv_reply_text(srv, conn, MHD_HTTP_OK,
-		                      srv_stats_metrics(&srv->stats, srv->sites),
+		return srv_reply_text(srv, conn, MHD_HTTP_OK, metrics_text(srv),
 		                      "text/plain; version=0.0.4", method, url);
 	return srv_reply_error(srv, conn, MHD_HTTP_NOT_FOUND, "unknown endpoint", NULL, ENDPOINTS,
 	                       method, url);

@@ -2,6 +2,7 @@
  * and key in its one-line errors. It does not start anything. */
 #include "config.h"
 
+#include "capacity.h"
 #include "units.h"
 
 #include <errno.h>
@@ -209,8 +210,10 @@ static int set_content_type(struct parse *p, struct srv_site *site, const char *
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
+	const char *acc = NULL;
 	char why[160];
 	uint64_t v;
+	int rc;
 
 	if (p->failed)
 		return 0;
@@ -264,11 +267,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return set_path(p, site, value);
 	} else if (strcmp(name, "content_type") == 0) {
 		return set_content_type(p, site, value);
+	} else if ((rc = srv_capacity_key(site, name, value, &acc, why, sizeof(why))) != 0) {
+		return rc > 0 ? 1 : key_fail(p, p->line, name, acc, "%s", why);
 	} else {
 		return key_fail(
 		        p, p->line, name,
 		        "model, latency, median, mean, p99, min, max, stddev, jitter, size, "
-		        "status, connect_delay, redirect, hosts, path, content_type",
+		        "status, connect_delay, redirect, hosts, path, content_type, capacity, "
+		        "queue, overload, overload_status",
 		        "unknown key");
 	}
 	k->line = p->line;

@@ -4,6 +4,7 @@
 #ifndef LATLAB_SERVER_INTERNAL_H
 #define LATLAB_SERVER_INTERNAL_H
 
+#include "capacity.h"
 #include "config.h"
 #include "query.h"
 #include "server.h"
@@ -20,6 +21,7 @@ struct srv_server {
 	const struct srv_sites *sites;
 	struct srv_stats stats;
 	struct srv_timer *timer;
+	struct srv_capacity *capacity; /* finite sites' slots and queues */
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
 	struct MHD_Daemon *tls_daemon; /* HTTPS (--https-port), NULL when off */
@@ -42,6 +44,15 @@ enum req_state {
 	REQ_RESUMED,   /* resumed: answered, or cut short by a stop */
 };
 
+/* Where a request of a finite site is (capacity.h). A queued request is suspended with no
+ * timer; the thread that frees a slot writes its deadline and hands it to the timer. */
+enum req_slot {
+	SLOT_NONE,     /* the site has no capacity limit, or the slot was given back */
+	SLOT_QUEUED,   /* waiting in the site's queue */
+	SLOT_SERVING,  /* holds a slot until its delay is over */
+	SLOT_REJECTED, /* the queue was full: answered with the site's overload answer */
+};
+
 /* one request, from its head (allocated) to libmicrohttpd's completion callback (freed) */
 struct req {
 	enum req_state state;
@@ -50,6 +61,11 @@ struct req {
 	uint64_t seq, delay_us, deadline_us;
 	int held;     /* a fault=timeout: counted in stats.held */
 	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
+	/* finite capacity: the queue entry, the slot, how long it waited, and what it waits for */
+	struct srv_cap_waiter cap;
+	enum req_slot slot;
+	uint64_t queue_us, wait_us;
+	struct MHD_Connection *conn;
 };
 
 /* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
@@ -72,6 +88,11 @@ struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
  * memory for the timer it resumes conn at once. */
 void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
 
+/* The two halves of srv_suspend_until: srv_suspend counts and suspends conn (same rules);
+ * srv_schedule hands the suspended conn to the timer (from any thread). */
+void srv_suspend(struct srv_server *srv, struct MHD_Connection *conn);
+void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
+
 /* While draining, wakes srv_server_drain and srv_server_stop to look at the counters again;
  * call after lowering stats.in_flight, stats.held or stats.suspended. */
 void srv_server_changed(struct srv_server *srv);
@@ -83,6 +104,9 @@ void srv_server_changed(struct srv_server *srv);
 enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls);
+
+/* A stop: cuts every request still queued for a slot (resumed at once, then closed). */
+void srv_request_cut_queued(struct srv_server *srv);
 
 /* MHD_OPTION_NOTIFY_COMPLETED: frees the struct req and counts the request out. */
 void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -118,6 +142,11 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 /* Answers r, whose site redirects its Host, with 301 and Location: the same scheme and port,
  * the site's redirect host, the same path and query. */
 enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
+                                   const struct req *r, const char *method, const char *url);
+
+/* Answers r, refused by its finite site, with the site's overload answer: overload_status
+ * with Retry-After, or a dropped connection (MHD_NO) for overload = reset. */
+enum MHD_Result srv_reply_overload(struct srv_server *srv, struct MHD_Connection *conn,
                                    const struct req *r, const char *method, const char *url);
 
 /* ---- admin.c ---- */

@@ -1,7 +1,9 @@
 /* query.c -- validates query overrides (latency, jitter, size, status, seq, bandwidth,
- * fault) and computes a request's deterministic delay. Knows nothing of libmicrohttpd. */
+ * fault, capacity, queue) and computes a request's deterministic delay. Knows nothing of
+ * libmicrohttpd. */
 #include "query.h"
 
+#include "capacity.h"
 #include "rng.h"
 #include "units.h"
 
@@ -48,6 +50,26 @@ static int parse_delay(const char *key, const char *value, uint64_t max_delay_us
 	return 0;
 }
 
+/* capacity= and queue= (the sites.ini keys' forms, for this request) */
+static int apply_capacity(struct srv_overrides *o, const char *key, const char *value,
+                          struct srv_param_error *e)
+{
+	struct srv_site tmp = {.capacity = 0, .queue = SRV_QUEUE_UNLIMITED};
+	const char *acc = "";
+	char why[160];
+
+	if (srv_capacity_key(&tmp, key, value, &acc, why, sizeof(why)) < 0)
+		return param_fail(e, key, acc, "%s: %s", key, why);
+	if (key[0] == 'c') {
+		o->capacity = tmp.capacity;
+		o->has |= SRV_HAS_CAPACITY;
+	} else {
+		o->queue = tmp.queue;
+		o->has |= SRV_HAS_QUEUE;
+	}
+	return 0;
+}
+
 int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
                     uint64_t max_delay_us, struct srv_param_error *e)
 {
@@ -58,11 +80,14 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 		return param_fail(e, "", SRV_QUERY_PARAMS, "empty query parameter name");
 	if (strcmp(key, "latency") && strcmp(key, "jitter") && strcmp(key, "size") &&
 	    strcmp(key, "status") && strcmp(key, "seq") && strcmp(key, "bandwidth") &&
-	    strcmp(key, "fault") && strcmp(key, "connect_delay"))
+	    strcmp(key, "fault") && strcmp(key, "connect_delay") && strcmp(key, "capacity") &&
+	    strcmp(key, "queue"))
 		return param_fail(e, key, SRV_QUERY_PARAMS, "unknown query parameter '%.64s'", key);
 	if (!value || !*value)
 		return param_fail(e, key, "a value after '='", "query parameter '%s' has no value",
 		                  key);
+	if (strcmp(key, "capacity") == 0 || strcmp(key, "queue") == 0)
+		return apply_capacity(o, key, value, e);
 	if (strcmp(key, "latency") == 0) {
 		if (parse_delay(key, value, max_delay_us, &o->latency_us, e) != 0)
 			return -EINVAL;

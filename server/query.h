@@ -24,8 +24,11 @@ enum srv_fault {
 #define SRV_HAS_BANDWIDTH (1u << 5)
 #define SRV_HAS_FAULT     (1u << 6)
 #define SRV_HAS_CONNECT   (1u << 7)
+#define SRV_HAS_CAPACITY  (1u << 8)
+#define SRV_HAS_QUEUE     (1u << 9)
 
-#define SRV_QUERY_PARAMS  "latency, jitter, size, status, seq, bandwidth, fault, connect_delay"
+#define SRV_QUERY_PARAMS                                                                           \
+	"latency, jitter, size, status, seq, bandwidth, fault, connect_delay, capacity, queue"
 #define SRV_FAULT_FORMS   "reset, empty, timeout or garbage"
 #define SRV_BANDWIDTH_MAX (1ULL << 30)
 #define SRV_SEQ_HEADER    "X-Latlab-Seq"
@@ -35,6 +38,7 @@ struct srv_overrides {
 	uint64_t latency_us, jitter_us, size, seq, bandwidth, connect_delay_us;
 	unsigned status;
 	enum srv_fault fault;
+	uint32_t capacity, queue; /* this request's site capacity and queue bound (capacity.h) */
 };
 
 /* What went wrong with one parameter, for the 400 JSON body. */
@@ -45,8 +49,8 @@ struct srv_param_error {
 };
 
 /* Applies query parameter key=value (value NULL when absent) to *o. Caps: delays <=
- * max_delay_us, size <= 64 MiB, status 100-599, bandwidth 1 B/s-1 GiB/s. 0, or -EINVAL with
- * *e filled. */
+ * max_delay_us, size <= 64 MiB, status 100-599, bandwidth 1 B/s-1 GiB/s, capacity 0-100000,
+ * queue 0-1000000 (both also "unlimited"). 0, or -EINVAL with *e filled. */
 int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
                     uint64_t max_delay_us, struct srv_param_error *e);
 

@@ -284,6 +284,8 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->queue_us);
+	MHD_add_response_header(resp, "X-Latlab-Queue-Us", num);
 	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
 	access_log(srv, conn, method, url, status, size, site->name, r->seq, r->delay_us);
 	return queue(srv, conn, resp, status);
@@ -369,4 +371,47 @@ enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection
 	access_log(srv, conn, method, url, MHD_HTTP_MOVED_PERMANENTLY, n > 0 ? (uint64_t)n : 0,
 	           r->site->name, r->seq, r->delay_us);
 	return queue(srv, conn, resp, MHD_HTTP_MOVED_PERMANENTLY);
+}
+
+/* ---- a finite site's overload answer ---------------------------------------------------- */
+
+enum MHD_Result srv_reply_overload(struct srv_server *srv, struct MHD_Connection *conn,
+                                   const struct req *r, const char *method, const char *url)
+{
+	const struct srv_site *site = r->site;
+
+	if (site->overload_reset) {
+		int fd = socket_of(conn);
+		struct linger lg = {1, 0};
+		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+		access_log(srv, conn, method, url, 0, 0, site->name, r->seq, 0);
+		if (fd >= 0) { /* a RST, as fault=reset sends */
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			if (connect(fd, &unspec, sizeof(unspec)) != 0 && errno != 0)
+				errno = 0;
+		}
+		return MHD_NO;
+	}
+	json_t *root = json_pack("{s:s,s:s,s:I,s:o}", "error", "site overloaded", "site",
+	                         site->name, "capacity", (json_int_t)r->cap.limit, "queue",
+	                         r->cap.qmax == SRV_QUEUE_UNLIMITED
+	                                 ? json_null()
+	                                 : json_integer((json_int_t)r->cap.qmax));
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	if (!text)
+		return MHD_NO;
+	size_t len = strlen(text);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	MHD_add_response_header(resp, "X-Latlab-Site", site->name);
+	MHD_add_response_header(resp, "X-Latlab-Queue-Us", "0");
+	access_log(srv, conn, method, url, site->overload_status, len, site->name, r->seq, 0);
+	return queue(srv, conn, resp, site->overload_status);
 }

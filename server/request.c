@@ -1,12 +1,14 @@
 /* request.c -- the request path: one struct req per request, from its head to its completion.
  * Routes by Host or path prefix, validates the overrides, draws the delay, then answers at
- * once (no delay) or suspends the connection until the timer resumes it. Never sleeps. What
+ * once (no delay) or suspends the connection until the timer resumes it; a finite site's
+ * request may first wait, suspended, for a slot (capacity.h). Never sleeps. What
  * an answer holds is reply.c's; /__latlab/ is admin.c's. */
 #include "internal.h"
 
 #include "clock.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +59,88 @@ static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *con
 	return srv_reply_site(srv, conn, r, method, url);
 }
 
+/* ---- finite sites (capacity.h) --------------------------------------------------------- */
+
+static struct req *req_of_waiter(struct srv_cap_waiter *w)
+{
+	return (struct req *)(void *)((char *)w - offsetof(struct req, cap));
+}
+
+/* r took a slot at now_us: its delay starts (r's connection is suspended; any thread) */
+static void start_service(struct srv_server *srv, struct req *r, uint64_t now_us)
+{
+	r->slot = SLOT_SERVING;
+	r->queue_us = r->cap.queue_us;
+	r->deadline_us = now_us + r->wait_us;
+	srv_schedule(srv, r->conn, r->deadline_us);
+}
+
+/* r gives its slot back: the requests at the head of the queue take the free slots */
+static void leave_slot(struct srv_server *srv, struct req *r)
+{
+	if (r->slot != SLOT_SERVING)
+		return;
+	r->slot = SLOT_NONE;
+	size_t i = srv_sites_index(srv->sites, r->site);
+	struct srv_cap_waiter *w = srv_capacity_leave(srv->capacity, i, clock_now_us());
+	while (w) {
+		struct srv_cap_waiter *next = w->next; /* w's request may be answered at once */
+		start_service(srv, req_of_waiter(w), w->admitted_us);
+		w = next;
+	}
+}
+
+/* A request of a finite site: suspended first (a queued one is suspended with no timer),
+ * then in service (its delay starts now), queued (its delay starts when a slot frees) or
+ * refused (resumed at once, then answered with the overload answer). */
+static enum MHD_Result wait_for_slot(struct srv_server *srv, struct MHD_Connection *conn,
+                                     struct req *r, uint64_t wait)
+{
+	const struct srv_site *site = r->site;
+	uint64_t now = clock_now_us();
+
+	r->cap.limit = (r->o.has & SRV_HAS_CAPACITY) ? r->o.capacity : site->capacity;
+	r->cap.qmax = (r->o.has & SRV_HAS_QUEUE) ? r->o.queue : site->queue;
+	r->wait_us = wait;
+	r->conn = conn;
+	if (r->o.fault == SRV_FAULT_TIMEOUT) {
+		r->held = 1;
+		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	}
+	atomic_fetch_add_explicit(&srv->stats.delay_us_sum, r->delay_us, memory_order_relaxed);
+	r->state = REQ_SUSPENDED;
+	r->slot = SLOT_QUEUED; /* before the queue can hand r to another thread */
+	srv_suspend(srv, conn);
+	switch (srv_capacity_enter(srv->capacity, srv_sites_index(srv->sites, site), &r->cap,
+	                           now)) {
+	case SRV_CAP_ADMIT:
+		start_service(srv, r, now);
+		break;
+	case SRV_CAP_QUEUED:
+		break; /* r belongs to the queue now: not touched again on this thread */
+	case SRV_CAP_FULL:
+		r->slot = SLOT_REJECTED;
+		atomic_fetch_sub_explicit(&srv->stats.delay_us_sum, r->delay_us,
+		                          memory_order_relaxed);
+		r->deadline_us = now;
+		srv_schedule(srv, conn, now);
+		break;
+	}
+	return MHD_YES;
+}
+
+void srv_request_cut_queued(struct srv_server *srv)
+{
+	struct srv_cap_waiter *w = srv_capacity_close(srv->capacity);
+	while (w) {
+		struct srv_cap_waiter *next = w->next;
+		struct req *r = req_of_waiter(w);
+		r->deadline_us = UINT64_MAX; /* never due: resumed() cuts it short */
+		srv_schedule(srv, r->conn, 0);
+		w = next;
+	}
+}
+
 /* the request is complete: route, validate, then answer now or suspend until the delay */
 static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
                               const char *url, const char *method)
@@ -97,6 +181,8 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	uint64_t wait = r->o.fault == SRV_FAULT_TIMEOUT ? cfg->max_delay_us : r->delay_us;
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		wait = r->delay_us = 0;
+	else if ((r->o.has & SRV_HAS_CAPACITY) ? r->o.capacity : site->capacity)
+		return wait_for_slot(srv, conn, r, wait);
 	if (wait == 0) /* no delay, or a fault with none: answer (or misbehave) now */
 		return answer(srv, conn, r, method, url);
 
@@ -118,6 +204,9 @@ static enum MHD_Result resumed(struct srv_server *srv, struct MHD_Connection *co
 	uint64_t now = clock_now_us();
 
 	r->state = REQ_RESUMED;
+	if (r->slot == SLOT_REJECTED)
+		return srv_reply_overload(srv, conn, r, method, url);
+	leave_slot(srv, r); /* the delay is over (or cut): the next in the queue starts now */
 	/* a stop resumes every held request: one whose delay has not run out is cut short
 	 * (the connection closes), never answered early as if its delay had passed */
 	if (now < r->deadline_us && atomic_load_explicit(&srv->stopping, memory_order_relaxed))
@@ -145,6 +234,8 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 			return MHD_NO; /* the completion callback still counts it out */
 		r->state = REQ_HEAD;
 		r->held = r->redirect = 0;
+		r->slot = SLOT_NONE;
+		r->queue_us = 0;
 		*con_cls = r;
 		return MHD_YES;
 	}
@@ -174,6 +265,8 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (r && r->held)
 		atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	if (r)
+		leave_slot(srv, r);
 	free(r);
 	*con_cls = NULL;
 	srv_stats_end(&srv->stats);

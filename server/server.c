@@ -38,12 +38,22 @@ static void on_fire(void *arg, void *item)
 	srv_server_changed(srv);
 }
 
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+void srv_suspend(struct srv_server *srv, struct MHD_Connection *conn)
 {
 	atomic_fetch_add_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
 	MHD_suspend_connection(conn); /* before the timer can see it */
+}
+
+void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+{
 	if (srv_timer_add(srv->timer, deadline_us, conn) != 0)
 		on_fire(srv, conn); /* out of memory: go on without the delay */
+}
+
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+{
+	srv_suspend(srv, conn);
+	srv_schedule(srv, conn, deadline_us);
 }
 
 void srv_server_changed(struct srv_server *srv)
@@ -208,7 +218,8 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	srv->timer = srv_timer_start(on_fire, srv);
+	srv->capacity = srv_capacity_new();
+	srv->timer = srv->capacity ? srv_timer_start(on_fire, srv) : NULL;
 	if (!srv->timer) {
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		goto fail;
@@ -242,6 +253,7 @@ fail:
 		MHD_stop_daemon(srv->daemon);
 	srv_acceptor_free(srv->tls_acceptor);
 	srv_timer_stop(srv->timer);
+	srv_capacity_free(srv->capacity);
 	if (srv->changed_fd >= 0)
 		close(srv->changed_fd);
 	if (srv->log_fd >= 0)
@@ -338,6 +350,7 @@ void srv_server_stop(struct srv_server *s)
 	atomic_store(&s->draining, 1);
 	atomic_store(&s->stopping, 1);
 	srv_timer_flush(s->timer);
+	srv_request_cut_queued(s); /* queued requests go the same way as held ones */
 	/* a handler may be between its suspend and its timer add: that add fires at once, and
 	 * libmicrohttpd must not stop with a connection still suspended */
 	wait_until(s, none_suspended, clock_now_us() + STOP_RESUME_WAIT_US, -1);
@@ -350,6 +363,7 @@ void srv_server_stop(struct srv_server *s)
 	srv_acceptor_free(s->acceptor);
 	srv_acceptor_free(s->tls_acceptor);
 	srv_timer_stop(s->timer);
+	srv_capacity_free(s->capacity);
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);

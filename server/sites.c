@@ -61,6 +61,8 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name)
 	site->model = (struct latency_model){LATENCY_FIXED, 0, 0, SRV_MODEL_CAP_US};
 	site->size = 2048;
 	site->status = 200;
+	site->queue = SRV_QUEUE_UNLIMITED;
+	site->overload_status = 503;
 	snprintf(site->content_type, sizeof(site->content_type), "text/html; charset=utf-8");
 	return site;
 }

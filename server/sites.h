@@ -20,7 +20,8 @@
 #define SRV_SIZE_MAX      (64ULL << 20)
 #define SRV_FILLER_PERIOD 4096 /* bodies larger than their site's repeat this much filler */
 /* the cap of a site's model; --max-delay clamps each drawn delay at request time */
-#define SRV_MODEL_CAP_US (3600ULL * 1000 * 1000)
+#define SRV_MODEL_CAP_US    (3600ULL * 1000 * 1000)
+#define SRV_QUEUE_UNLIMITED UINT32_MAX /* a site's queue without a bound */
 
 struct srv_site {
 	char name[SRV_NAME_MAX];
@@ -37,6 +38,10 @@ struct srv_site {
 	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
 	char *body;      /* size bytes of deterministic filler, owned */
 	size_t body_len; /* == size */
+	/* finite capacity (capacity.h): 0 slots = unlimited; beyond the queue, overload */
+	uint32_t capacity, queue;
+	unsigned overload_status; /* 503 */
+	int overload_reset;       /* overload = reset: drop the connection instead */
 };
 
 struct srv_sites {
