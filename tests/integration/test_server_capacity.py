@@ -1,0 +1,224 @@
+"""test_server_capacity.py -- finite sites: capacity K, a FIFO queue, the overload answer, the
+queue-wait header and counters, a stop with queued requests, and idle keep-alive connections
+given up first at the connection limit."""
+import math
+import signal
+import socket
+import threading
+import time
+
+from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, client, config_file,
+                    http_get, http_json, run, test)
+
+
+def timed_get(url, **kw):
+    t0 = time.monotonic()
+    status, headers, body = http_get(url, **kw)
+    return time.monotonic() - t0, status, headers, body
+
+
+def parallel(fn, n, stagger=0.0):
+    """Runs fn(i) on n threads (thread i starts i*stagger s after the first); returns the
+    results in order (an exception in place of a failed call)."""
+    results = [None] * n
+    start = threading.Barrier(n + 1)
+
+    def worker(i):
+        start.wait()
+        time.sleep(i * stagger)
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # reported by the caller's checks
+            results[i] = e
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    for t in threads:
+        t.join()
+    return results
+
+
+def finite_server(text, *args, checked=True):
+    srv = (CheckedServer if checked else Server)("--config", "/dev/null")
+    srv.args = ["--config", config_file(directory=srv.tmp.name, text=text)] + list(args)
+    return srv
+
+
+def wait_stats(server, site, key, n):
+    """Polls /__latlab/stats (bounded) until capacity[site][key] >= n; returns the stats."""
+    deadline = time.monotonic() + 5 * SLACK
+    while time.monotonic() < deadline:
+        _, _, st = http_json(server.url + "/__latlab/stats")
+        if st["capacity"][site][key] >= n:
+            return st
+        time.sleep(0.01)
+    raise AssertionError("capacity.%s.%s never reached %d" % (site, key, n))
+
+
+@test
+def capacity_k_answers_n_requests_in_ceil_i_over_k_rounds_of_the_delay():
+    delay, k, n = 0.2, 3, 9
+    with finite_server("[finite]\nlatency = 200ms\nsize = 100\ncapacity = 3\n") as s:
+        http_get(s.url + "/__latlab/health")
+        results = parallel(lambda i: timed_get(s.url + "/finite"), n)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+            check_eq(r[1], 200)
+        results.sort(key=lambda r: r[0])
+        for i, (dt, _, headers, _) in enumerate(results, 1):
+            rounds = math.ceil(i / k)
+            check_between(dt, rounds * delay - 0.005, rounds * delay + (0.05 + 0.03 * rounds) * SLACK,
+                          "response %d of %d at capacity %d (s)" % (i, n, k))
+            queue_us = int(headers["x-latlab-queue-us"])
+            # the header says how long it waited: a whole number of rounds of the delay
+            check_between(queue_us / 1e6, (rounds - 1) * delay - 0.005,
+                          (rounds - 1) * delay + (0.02 + 0.03 * rounds) * SLACK,
+                          "X-Latlab-Queue-Us of response %d (s)" % i)
+            # and the response time is the queue wait plus the delay
+            check_between(dt - queue_us / 1e6 - int(headers["x-latlab-delay-us"]) / 1e6,
+                          -0.002, 0.05 * SLACK, "response %d: time - queue - delay (s)" % i)
+
+
+@test
+def queue_order_is_arrival_order():
+    with finite_server("[finite]\nlatency = 100ms\nsize = 10\ncapacity = 1\n") as s:
+        # one every 20 ms: all arrive while the first is in service, in this order
+        results = parallel(lambda i: (i, time.monotonic(), http_get(s.url + "/finite?seq=%d" % i)), 5,
+                           stagger=0.02)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+        queue = [int(r[2][1]["x-latlab-queue-us"]) for r in results]
+        check_eq(sorted(queue), queue, "queue waits in arrival order")
+        check_eq(queue[0], 0, "the first one never waits")
+
+
+@test
+def queue_bound_answers_503_with_retry_after_at_once_beyond_it():
+    with finite_server("[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 2\n") as s:
+        results = parallel(lambda i: timed_get(s.url + "/finite"), 3)  # 1 in service, 2 queued
+        check_eq(sorted(r[1] for r in results), [200, 200, 200])
+        got = {}
+
+        def one(i):
+            return timed_get(s.url + "/finite")
+
+        # the 4th and 5th arrive while 1 is in service and 2 wait: refused at once
+        results = parallel(one, 5, stagger=0.03)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+            got.setdefault(r[1], []).append(r)
+        check_eq(len(got.get(200, [])), 3, "answered")
+        check_eq(len(got.get(503, [])), 2, "refused")
+        for dt, _, headers, body in got[503]:
+            check(dt < 0.1 * SLACK, "a refusal comes at once, not after the queue: %.3fs" % dt)
+            check_eq(headers.get("retry-after"), "1", "Retry-After")
+            check(b"site overloaded" in body, body)
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        check_eq(st["capacity"]["finite"]["rejected"], 2, "rejected")
+        check_eq(st["capacity"]["finite"]["max_queued"], 2, "max_queued")
+
+
+@test
+def query_capacity_and_queue_apply_to_one_request():
+    with CheckedServer() as s:
+        url = s.url + "/naver?latency=200ms&size=10&capacity=1&queue=0"
+        results = parallel(lambda i: timed_get(url), 2, stagger=0.03)
+        check_eq(sorted(r[1] for r in results), [200, 503])
+        status, _, body = http_json(s.url + "/naver?capacity=lots")
+        check_eq(status, 400)
+        check_eq(body["param"], "capacity")
+        check("unlimited" in body["accepted"], body)
+
+
+@test
+def overload_reset_drops_the_connection():
+    text = "[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 0\noverload = reset\n"
+    with finite_server(text) as s:
+        results = parallel(lambda i: timed_get(s.url + "/finite"), 2, stagger=0.05)
+        ok = [r for r in results if not isinstance(r, Exception)]
+        dropped = [r for r in results if isinstance(r, Exception)]
+        check_eq(len(ok), 1, "answered: %r" % results)
+        check_eq(len(dropped), 1, "dropped: %r" % results)
+        check(isinstance(dropped[0], (ConnectionError, http_client_error())), repr(dropped[0]))
+
+
+def http_client_error():
+    import http.client
+    return http.client.RemoteDisconnected
+
+
+@test
+def stats_and_metrics_count_in_service_queued_and_rejected():
+    text = "[finite]\nlatency = 400ms\nsize = 10\ncapacity = 2\nqueue = 3\n"
+    with finite_server(text) as s:
+        box = {}
+        t = threading.Thread(target=lambda: box.setdefault("r", parallel(lambda i: timed_get(s.url + "/finite"), 6,
+                                                                          stagger=0.01)))
+        t.start()
+        st = wait_stats(s, "finite", "queued", 3)
+        c = st["capacity"]["finite"]
+        check_eq(c["in_service"], 2, "in service while full")
+        check_eq(c["capacity"], 2)
+        check_eq(c["queue"], 3)
+        _, _, metrics = http_get(s.url + "/__latlab/metrics")
+        metrics = metrics.decode()
+        check('latlab_capacity_in_service{site="finite"} 2' in metrics, metrics[-1500:])
+        check('latlab_capacity_queued{site="finite"} 3' in metrics, metrics[-1500:])
+        t.join()
+        check_eq(sorted(r[1] for r in box["r"]), [200] * 5 + [503])
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        c = st["capacity"]["finite"]
+        check_eq((c["in_service"], c["queued"], c["max_queued"], c["rejected"]), (0, 0, 3, 1))
+        check_eq(c["queue_wait_us"]["count"], 5)
+        # two waited one round, the last two rounds (less the 10 ms steps between arrivals)
+        check_between(c["queue_wait_us"]["max"] / 1e6, 0.8 - 0.06, 0.8 + 0.1 * SLACK, "longest wait (s)")
+        _, _, metrics = http_get(s.url + "/__latlab/metrics")
+        check('latlab_capacity_rejected_total{site="finite"} 1' in metrics.decode(), "rejected in metrics")
+
+
+@test
+def same_seed_gives_the_same_delays_with_a_capacity():
+    text = "[finite]\nmedian = 20ms\np99 = 60ms\nsize = 10\ncapacity = 2\n"
+
+    def delays():
+        with finite_server(text, "--seed", "7") as s:
+            return [http_get(s.url + "/finite?seq=%d" % i)[1]["x-latlab-delay-us"] for i in range(6)]
+
+    check_eq(delays(), delays(), "delays of seq 0..5")
+
+
+@test
+def a_stop_cuts_queued_requests_and_exits_cleanly():
+    text = "[finite]\nlatency = 2s\nsize = 10\ncapacity = 1\n"
+    with finite_server(text, "--grace", "200ms") as s:
+        box = {}
+        t = threading.Thread(target=lambda: box.setdefault("r", parallel(lambda i: timed_get(s.url + "/finite"), 4)))
+        t.start()
+        wait_stats(s, "finite", "queued", 3)
+        t0 = time.monotonic()
+        s.proc.send_signal(signal.SIGTERM)
+        s.proc.wait(timeout=5 * SLACK)
+        check(time.monotonic() - t0 < 1.0 * SLACK, "the stop took %.2fs" % (time.monotonic() - t0))
+        t.join()
+        check(all(isinstance(r, Exception) for r in box["r"]), "every request cut short: %r" % box["r"])
+        check("4 cut short" in s.stderr(), s.stderr())
+
+
+@test
+def capacity_keys_are_validated_with_the_accepted_forms():
+    for line, key in (("capacity = -1", "capacity"), ("queue = lots", "queue"),
+                      ("overload = drop", "overload"), ("overload_status = 99", "overload_status")):
+        srv = Server("--config", "/dev/null")
+        path = config_file(directory=srv.tmp.name, text="[finite]\n%s\n" % line)
+        import subprocess
+        from latlab import SERVER_BIN
+        p = subprocess.run([SERVER_BIN, "--port", "0", "--config", path], capture_output=True, text=True,
+                           timeout=10)
+        srv.tmp.cleanup()
+        check_eq(p.returncode, 2, "exit status for %r" % line)
+        check("key '%s'" % key in p.stderr and "accepted:" in p.stderr, p.stderr)
+
+
+run()
