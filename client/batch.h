@@ -36,6 +36,7 @@ struct req_result {
 	int status;       /* HTTP status, 0 when no response */
 	uint64_t bytes;   /* body bytes received */
 	int64_t delay_us; /* X-Latlab-Delay-Us, -1 when the server sent none */
+	int64_t queue_us; /* X-Latlab-Queue-Us: time queued at a finite site; 0 when none */
 	enum err_class err;
 	/* libcurl's phases (CURLINFO_*_TIME_T deltas), microseconds; 0 when not reached */
 	uint32_t dns_us, connect_us, tls_us, ttfb_us, transfer_us;
@@ -107,7 +108,8 @@ int run_restat(struct run *r);
 /* Frees r and its records; NULL is a no-op. */
 void run_free(struct run *r);
 
-/* The ideal wall time from the injected delays (r->delays, else the records): their sum at
+/* The ideal wall time from the time the server imposed on each request, its injected delay
+ * plus its X-Latlab-Queue-Us (r->delays, else the records): their sum at
  * concurrency 1, else the makespan of the batch in order on `concurrency` workers (each
  * request goes to the worker free first). Returns 0, or -ENODATA when any request has no
  * known delay or the run kept none (a -d or --rate run: ideal unknown). */

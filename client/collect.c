@@ -53,7 +53,7 @@ void collect_done(struct collect *c, const struct req_result *q)
 		c->failed = 1;
 	size_t i = q->index;
 	if (c->delays && i < c->ndelays)
-		c->delays[i] = q->delay_us;
+		c->delays[i] = q->delay_us < 0 ? -1 : q->delay_us + q->queue_us; /* imposed */
 	if (i < c->keep && collect_grow(c, i) == 0)
 		c->recs[i] = *q;
 	else if (i < c->keep)

@@ -34,13 +34,19 @@ static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
 	/* a malformed value leaves the delay unknown rather than failing the transfer */
 	if (http_parse_delay_header(data, len, &delay) == 1)
 		x->res->delay_us = delay;
+	else if (http_parse_us_header("x-latlab-queue-us", data, len, &delay) == 1)
+		x->res->queue_us = delay;
 	return len;
 }
 
 int http_parse_delay_header(const char *line, size_t len, int64_t *delay_us)
 {
-	static const char name[] = "x-latlab-delay-us";
-	const size_t nlen = sizeof(name) - 1;
+	return http_parse_us_header("x-latlab-delay-us", line, len, delay_us);
+}
+
+int http_parse_us_header(const char *name, const char *line, size_t len, int64_t *delay_us)
+{
+	const size_t nlen = strlen(name);
 	if (len <= nlen || line[nlen] != ':' || strncasecmp(line, name, nlen) != 0)
 		return 0;
 	size_t i = nlen + 1;
@@ -146,6 +152,7 @@ int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint
 	res->status = 0;
 	res->bytes = 0;
 	res->delay_us = -1;
+	res->queue_us = 0;
 	res->err = ERR_NONE;
 	res->errmsg[0] = '\0';
 	res->dns_us = res->connect_us = res->tls_us = res->ttfb_us = res->transfer_us = 0;
@@ -231,6 +238,7 @@ void http_record_error(struct req_result *res, const struct batch *b, size_t i, 
 	res->status = 0;
 	res->bytes = 0;
 	res->delay_us = -1;
+	res->queue_us = 0;
 	res->err = err;
 	res->dns_us = res->connect_us = res->tls_us = res->ttfb_us = res->transfer_us = 0;
 	snprintf(res->errmsg, sizeof(res->errmsg), "%s", msg);

@@ -70,4 +70,7 @@ enum err_class http_classify(CURLcode rc, long status);
  * *delay_us and returns 1; returns 0 for other headers and -EINVAL for a malformed value. */
 int http_parse_delay_header(const char *line, size_t len, int64_t *delay_us);
 
+/* The same for the header name (lower case, e.g. "x-latlab-queue-us"). */
+int http_parse_us_header(const char *name, const char *line, size_t len, int64_t *delay_us);
+
 #endif

@@ -65,10 +65,14 @@ int run_restat(struct run *r)
 	return 0;
 }
 
-/* the injected delay of request i, from the delays or the records */
+/* what the server imposed on request i (its delay plus its time queued at a finite site),
+ * from the delays or the records */
 static int64_t run_delay(const struct run *r, size_t i)
 {
-	return r->delays ? r->delays[i] : r->results[i].delay_us;
+	if (r->delays)
+		return r->delays[i];
+	const struct req_result *q = &r->results[i];
+	return q->delay_us < 0 ? -1 : q->delay_us + q->queue_us;
 }
 
 size_t run_workers(size_t c, size_t dflt, size_t n)

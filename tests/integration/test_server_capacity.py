@@ -190,6 +190,20 @@ def same_seed_gives_the_same_delays_with_a_capacity():
 
 
 @test
+def client_ideal_time_counts_the_servers_queue():
+    # capacity 5, 20 at once, 100 ms each: 4 rounds; the client is not blamed for the queue
+    import json
+    with CheckedServer() as s:
+        p = client("async", "-q", "-n", "20", "-c", "20", "--json", "-",
+                   s.url + "/naver?latency=100ms&capacity=5&size=10")
+        check_eq(p.returncode, 0, p.stderr)
+        run_ = json.loads(p.stdout)
+        run_ = run_["runs"][0] if "runs" in run_ else run_
+        check_between(run_["ideal_s"], 0.4 - 0.01, 0.4 + 0.1 * SLACK, "ideal (s): delay + queue")
+        check(run_["efficiency"] > 0.8, "efficiency %r" % run_["efficiency"])
+
+
+@test
 def a_stop_cuts_queued_requests_and_exits_cleanly():
     text = "[finite]\nlatency = 2s\nsize = 10\ncapacity = 1\n"
     with finite_server(text, "--grace", "200ms") as s:

@@ -46,6 +46,20 @@ static void delay_header_is_parsed_and_validated(void **state)
 	}
 }
 
+static void queue_header_is_parsed_by_name(void **state)
+{
+	(void)state;
+	const char line[] = "x-latlab-QUEUE-us: 250000\r\n";
+	int64_t got = -7;
+	assert_int_equal(http_parse_us_header("x-latlab-queue-us", line, sizeof(line) - 1, &got), 1);
+	assert_int_equal(got, 250000);
+	/* the delay parser leaves the queue header alone, and the other way round */
+	assert_int_equal(http_parse_delay_header(line, sizeof(line) - 1, &got), 0);
+	const char delay[] = "X-Latlab-Delay-Us: 5\r\n";
+	assert_int_equal(http_parse_us_header("x-latlab-queue-us", delay, sizeof(delay) - 1, &got),
+	                 0);
+}
+
 static void delay_header_with_nul_is_rejected(void **state)
 {
 	(void)state;
@@ -148,6 +162,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(delay_header_is_parsed_and_validated),
 	        cmocka_unit_test(delay_header_with_nul_is_rejected),
+	        cmocka_unit_test(queue_header_is_parsed_by_name),
 	        cmocka_unit_test(outcomes_are_classified),
 	        cmocka_unit_test(work_flag_accepts_cpu_durations_only),
 	        cmocka_unit_test(work_calibration_matches_cpu_time),
