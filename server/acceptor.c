@@ -1,11 +1,15 @@
 /* acceptor.c -- owns the listening socket; one thread accepts and hands each connection to
- * libmicrohttpd, until srv_acceptor_close closes the socket. It never reads a request. */
+ * libmicrohttpd, until srv_acceptor_close closes the socket; at the connection limit it gives
+ * up idle keep-alive connections for those waiting (idle.c). It never reads a request. */
 #include "acceptor.h"
+
+#include "idle.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,12 +23,13 @@
 
 struct srv_acceptor {
 	int fd;      /* the listening socket, -1 once closed */
-	int wake_fd; /* eventfd: tells the thread to stop */
+	int wake_fd; /* eventfd: tells the thread to stop, or that a connection closed */
 	int ep;      /* epoll over fd and wake_fd */
 	unsigned port;
 	struct MHD_Daemon *daemon;
-	unsigned limit;   /* connections the daemon may hold */
-	atomic_long open; /* handed to the daemon and not closed yet */
+	unsigned limit;        /* connections the daemon may hold */
+	struct srv_idle *idle; /* keep-alive connections to give up at the limit, or NULL */
+	atomic_long open;      /* handed to the daemon and not closed yet */
 	pthread_t thread;
 	int running;
 	atomic_int stop;
@@ -106,7 +111,39 @@ static int at_limit(struct srv_acceptor *a)
 
 void srv_acceptor_closed(struct srv_acceptor *a)
 {
-	atomic_fetch_sub(&a->open, 1);
+	/* at the limit the thread waits for this: a slot is free */
+	if (atomic_fetch_sub(&a->open, 1) >= (long)a->limit) {
+		ssize_t w = write(a->wake_fd, &(uint64_t){1}, sizeof(uint64_t));
+		(void)w;
+	}
+}
+
+/* empties the wake-up counter */
+static void drain_wake(struct srv_acceptor *a)
+{
+	uint64_t n;
+	ssize_t r = read(a->wake_fd, &n, sizeof(n));
+	(void)r;
+}
+
+/* connections wait in the backlog */
+static int backlog_waiting(struct srv_acceptor *a)
+{
+	struct pollfd p = {a->fd, POLLIN, 0};
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/* At the limit: while connections wait in the backlog, give up the keep-alive connection idle
+ * longest (nginx does the same when it runs out of connections), then wait up to 5 ms for a
+ * slot. The listening socket is not polled here, so a full daemon costs no busy loop. */
+static void wait_for_slot(struct srv_acceptor *a)
+{
+	struct pollfd p = {a->wake_fd, POLLIN, 0};
+
+	if (a->idle && backlog_waiting(a))
+		srv_idle_give_up_oldest(a->idle);
+	if (poll(&p, 1, 5) > 0)
+		drain_wake(a);
 }
 
 /* accepts until the backlog is empty; -1 to back off (at the limit, out of descriptors) */
@@ -140,22 +177,31 @@ static void *acceptor_main(void *p)
 	int backoff_ms = -1;
 
 	while (!atomic_load(&a->stop)) {
+		if (at_limit(a)) {
+			wait_for_slot(a);
+			continue;
+		}
 		int n = epoll_wait(a->ep, ev, 2, backoff_ms);
 		backoff_ms = -1;
 		if (n < 0 && errno != EINTR)
 			break;
 		if (atomic_load(&a->stop))
 			break;
-		if (accept_all(a) < 0)
-			backoff_ms = 5; /* let connections finish first */
+		for (int i = 0; i < n; i++)
+			if (ev[i].data.fd == a->wake_fd)
+				drain_wake(a);
+		if (accept_all(a) < 0 && !at_limit(a))
+			backoff_ms = 5; /* out of descriptors: let connections finish first */
 	}
 	return NULL;
 }
 
-int srv_acceptor_start(struct srv_acceptor *a, struct MHD_Daemon *d, unsigned limit)
+int srv_acceptor_start(struct srv_acceptor *a, struct MHD_Daemon *d, unsigned limit,
+                       struct srv_idle *idle)
 {
 	a->daemon = d;
 	a->limit = limit;
+	a->idle = idle;
 	int rc = pthread_create(&a->thread, NULL, acceptor_main, a);
 	if (rc != 0)
 		return -rc;

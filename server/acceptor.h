@@ -12,6 +12,7 @@
 
 struct MHD_Daemon;
 struct srv_acceptor;
+struct srv_idle;
 
 /* Binds a non-blocking TCP socket to the numeric address addr and port (0 = a free one) and
  * listens with the given backlog. NULL with a one-line message in err. */
@@ -23,8 +24,11 @@ unsigned srv_acceptor_port(const struct srv_acceptor *a);
 
 /* Starts the accept thread: every accepted connection goes to d (which must have been started
  * with MHD_USE_NO_LISTEN_SOCKET and outlive srv_acceptor_close). While d holds limit
- * connections, new ones wait in the kernel's backlog. 0 or -errno. */
-int srv_acceptor_start(struct srv_acceptor *a, struct MHD_Daemon *d, unsigned limit);
+ * connections, new ones wait in the kernel's backlog, and while some wait there the idle
+ * keep-alive connection of idle (NULL: none) idle longest is given up, one at a time, so
+ * the waiting ones get their turn. 0 or -errno. */
+int srv_acceptor_start(struct srv_acceptor *a, struct MHD_Daemon *d, unsigned limit,
+                       struct srv_idle *idle);
 
 /* A connection handed to the daemon has closed (call from libmicrohttpd's
  * MHD_OPTION_NOTIFY_CONNECTION callback on MHD_CONNECTION_NOTIFY_CLOSED). */

@@ -44,7 +44,8 @@ static json_t *sites_json(const struct srv_server *srv)
 	return root;
 }
 
-/* the counters, with the finite sites' under "capacity" (malloc'd text, NULL on failure) */
+/* the counters, with the finite sites' under "capacity" and the keep-alive connections given
+ * up at the connection limit (malloc'd text, NULL on failure) */
 static char *stats_json(struct srv_server *srv)
 {
 	char *text = srv_stats_json(&srv->stats, srv->sites);
@@ -53,6 +54,10 @@ static char *stats_json(struct srv_server *srv)
 
 	free(text);
 	text = NULL;
+	if (root)
+		json_object_set_new(root, "idle_given_up",
+		                    json_integer((json_int_t)(srv_idle_given_up(srv->idle) +
+		                                              srv_idle_given_up(srv->tls_idle))));
 	if (root && cap && json_object_set(root, "capacity", cap) == 0)
 		text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	json_decref(cap);

@@ -6,6 +6,7 @@
 
 #include "capacity.h"
 #include "config.h"
+#include "idle.h"
 #include "query.h"
 #include "server.h"
 #include "sites.h"
@@ -24,6 +25,8 @@ struct srv_server {
 	struct srv_capacity *capacity; /* finite sites' slots and queues */
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
+	struct srv_idle *idle;         /* keep-alive idle connections, given up at the limit */
+	struct srv_idle *tls_idle;     /* the same for the HTTPS listener */
 	struct MHD_Daemon *tls_daemon; /* HTTPS (--https-port), NULL when off */
 	struct srv_acceptor *tls_acceptor;
 	atomic_int draining; /* stopping accepting: responses carry Connection: close */
@@ -71,8 +74,9 @@ struct req {
 /* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
  * daemon thread that serves the connection touches it */
 struct srv_conn {
-	uint64_t requests; /* requests begun on this connection */
-	int tls;           /* it came through the HTTPS listener */
+	uint64_t requests;          /* requests begun on this connection */
+	int tls;                    /* it came through the HTTPS listener */
+	struct srv_idle_conn *idle; /* its entry in the keep-alive idle list, or NULL */
 };
 
 /* ---- server.c ---- */

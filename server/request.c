@@ -59,6 +59,19 @@ static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *con
 	return srv_reply_site(srv, conn, r, method, url);
 }
 
+/* marks conn's connection busy (a request head came in) or idle in keep-alive (idle.h) */
+static void idle_mark(struct srv_server *srv, struct MHD_Connection *conn, int busy)
+{
+	struct srv_conn *c = conn ? srv_conn_of(conn) : NULL;
+
+	if (!c)
+		return;
+	if (busy)
+		srv_idle_busy(c->tls ? srv->tls_idle : srv->idle, c->idle);
+	else
+		srv_idle_rest(c->tls ? srv->tls_idle : srv->idle, c->idle);
+}
+
 /* ---- finite sites (capacity.h) --------------------------------------------------------- */
 
 static struct req *req_of_waiter(struct srv_cap_waiter *w)
@@ -229,6 +242,7 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 	(void)upload_data;
 
 	if (!r) {
+		idle_mark(srv, conn, 1);
 		srv_stats_begin(&srv->stats);
 		if (!(r = malloc(sizeof(*r))))
 			return MHD_NO; /* the completion callback still counts it out */
@@ -260,13 +274,13 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 {
 	struct srv_server *srv = cls;
 	struct req *r = *con_cls;
-	(void)conn;
 	(void)toe;
 
 	if (r && r->held)
 		atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
 	if (r)
 		leave_slot(srv, r);
+	idle_mark(srv, conn, 0); /* keep-alive: idle until the next head */
 	free(r);
 	*con_cls = NULL;
 	srv_stats_end(&srv->stats);

@@ -80,14 +80,22 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct srv_conn *c = *socket_context;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		if ((c = calloc(1, sizeof(*c))))
+		const union MHD_ConnectionInfo *ci =
+		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if ((c = calloc(1, sizeof(*c)))) {
 			c->tls = srv_conn_tls(conn);
+			if (ci) /* without memory it is never given up: it times out instead */
+				c->idle = srv_idle_open(c->tls ? srv->tls_idle : srv->idle,
+				                        ci->connect_fd);
+		}
 		*socket_context = c; /* NULL without memory: no connect_delay on it */
 		return;
 	}
 	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
 		return;
 	int tls = c ? c->tls : srv_conn_tls(conn);
+	if (c)
+		srv_idle_closed(tls ? srv->tls_idle : srv->idle, c->idle);
 	free(c);
 	*socket_context = NULL;
 	srv_acceptor_closed(tls ? srv->tls_acceptor : srv->acceptor);
@@ -209,7 +217,11 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		return NULL;
 	}
 
-	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
+	/* connections over the limit wait their turn in the backlog: a short one would drop their
+	 * SYNs, and a dropped SYN is retried only after a second */
+	int backlog = cfg->max_connections < 4096    ? 4096
+	              : cfg->max_connections < 65535 ? (int)cfg->max_connections
+	                                             : 65535;
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
 	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
 		goto fail;
@@ -219,7 +231,10 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		goto fail;
 	}
 	srv->capacity = srv_capacity_new();
-	srv->timer = srv->capacity ? srv_timer_start(on_fire, srv) : NULL;
+	srv->idle = srv_idle_new();
+	srv->tls_idle = srv_idle_new();
+	srv->timer =
+	        srv->capacity && srv->idle && srv->tls_idle ? srv_timer_start(on_fire, srv) : NULL;
 	if (!srv->timer) {
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		goto fail;
@@ -235,9 +250,10 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 	if (cfg->https_port >= 0 && start_https(srv, backlog, err, errlen) != 0)
 		goto fail;
 	atomic_store(&srv->starting, 0); /* workers log to stderr from now on */
-	int rc = srv_acceptor_start(srv->acceptor, srv->daemon, cfg->max_connections);
+	int rc = srv_acceptor_start(srv->acceptor, srv->daemon, cfg->max_connections, srv->idle);
 	if (rc == 0 && srv->tls_acceptor)
-		rc = srv_acceptor_start(srv->tls_acceptor, srv->tls_daemon, cfg->max_connections);
+		rc = srv_acceptor_start(srv->tls_acceptor, srv->tls_daemon, cfg->max_connections,
+		                        srv->tls_idle);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the accept thread: %s", strerror(-rc));
 		goto fail;
@@ -254,6 +270,8 @@ fail:
 	srv_acceptor_free(srv->tls_acceptor);
 	srv_timer_stop(srv->timer);
 	srv_capacity_free(srv->capacity);
+	srv_idle_free(srv->idle);
+	srv_idle_free(srv->tls_idle);
 	if (srv->changed_fd >= 0)
 		close(srv->changed_fd);
 	if (srv->log_fd >= 0)
@@ -364,6 +382,8 @@ void srv_server_stop(struct srv_server *s)
 	srv_acceptor_free(s->tls_acceptor);
 	srv_timer_stop(s->timer);
 	srv_capacity_free(s->capacity);
+	srv_idle_free(s->idle);
+	srv_idle_free(s->tls_idle);
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);

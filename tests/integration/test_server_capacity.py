@@ -221,6 +221,30 @@ def a_stop_cuts_queued_requests_and_exits_cleanly():
 
 
 @test
+def at_the_connection_limit_idle_keep_alive_connections_are_given_up_first():
+    # the classroom exercise: 4 connections, 40 clients at once, each keeping its connection
+    # alive. Before, 8 answered and 32 timed out while 4 sat idle for the 15 s idle timeout.
+    import json
+    delay = 0.1
+    with CheckedServer("--max-connections", "4", "--threads", "2") as s:
+        p = client("async", "-q", "-n", "40", "-t", "20s", "--json", "-",
+                   s.url + "/naver?latency=100ms&size=10")
+        check_eq(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        check_eq(r["ok"], 40, "answered: %r" % r["errors"])
+        # 10 rounds of 4: the waiting ones get their turn within milliseconds of a slot freeing
+        check_between(r["wall_s"], 10 * delay, 10 * delay + (0.5 + 0.05 * 10) * SLACK, "wall (s)")
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        check(st["idle_given_up"] >= 36 - 4, "idle connections given up: %r" % st["idle_given_up"])
+        # a keep-alive client that reuses its connection is not starved either
+        p = client("threads", "-q", "-c", "8", "-n", "40", "-t", "20s", "--json", "-",
+                   s.url + "/naver?latency=100ms&size=10")
+        r = json.loads(p.stdout)
+        check_eq(r["ok"], 40, "threads answered: %r" % r["errors"])
+        check_between(r["wall_s"], 10 * delay, 10 * delay + 1.0 * SLACK, "threads wall (s)")
+
+
+@test
 def capacity_keys_are_validated_with_the_accepted_forms():
     for line, key in (("capacity = -1", "capacity"), ("queue = lots", "queue"),
                       ("overload = drop", "overload"), ("overload_status = 99", "overload_status")):
