@@ -51,7 +51,8 @@ static void queue_header_is_parsed_by_name(void **state)
 	(void)state;
 	const char line[] = "x-latlab-QUEUE-us: 250000\r\n";
 	int64_t got = -7;
-	assert_int_equal(http_parse_us_header("x-latlab-queue-us", line, sizeof(line) - 1, &got), 1);
+	assert_int_equal(http_parse_us_header("x-latlab-queue-us", line, sizeof(line) - 1, &got),
+	                 1);
 	assert_int_equal(got, 250000);
 	/* the delay parser leaves the queue header alone, and the other way round */
 	assert_int_equal(http_parse_delay_header(line, sizeof(line) - 1, &got), 0);
