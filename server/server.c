@@ -197,6 +197,30 @@ static int start_https(struct srv_server *srv, int backlog, char *err, size_t er
 	return 0;
 }
 
+/* connections over the limit wait their turn in the backlog: a short one would drop their
+ * SYNs, and a dropped SYN is retried only after a second */
+static int backlog_of(unsigned max_connections)
+{
+	return max_connections < 4096    ? 4096
+	       : max_connections < 65535 ? (int)max_connections
+	                                 : 65535;
+}
+
+/* the finite sites' queues, the keep-alive idle lists and the timer thread; 0 or -1 (err) */
+static int start_timer(struct srv_server *srv, char *err, size_t errlen)
+{
+	srv->capacity = srv_capacity_new();
+	srv->idle = srv_idle_new();
+	srv->tls_idle = srv_idle_new();
+	srv->timer =
+	        srv->capacity && srv->idle && srv->tls_idle ? srv_timer_start(on_fire, srv) : NULL;
+	if (!srv->timer) {
+		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
                                     char *err, size_t errlen)
 {
@@ -217,11 +241,7 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		return NULL;
 	}
 
-	/* connections over the limit wait their turn in the backlog: a short one would drop their
-	 * SYNs, and a dropped SYN is retried only after a second */
-	int backlog = cfg->max_connections < 4096    ? 4096
-	              : cfg->max_connections < 65535 ? (int)cfg->max_connections
-	                                             : 65535;
+	int backlog = backlog_of(cfg->max_connections);
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
 	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
 		goto fail;
@@ -230,15 +250,8 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "cannot create an eventfd: %s", strerror(errno));
 		goto fail;
 	}
-	srv->capacity = srv_capacity_new();
-	srv->idle = srv_idle_new();
-	srv->tls_idle = srv_idle_new();
-	srv->timer =
-	        srv->capacity && srv->idle && srv->tls_idle ? srv_timer_start(on_fire, srv) : NULL;
-	if (!srv->timer) {
-		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
+	if (start_timer(srv, err, errlen) != 0)
 		goto fail;
-	}
 	atomic_init(&srv->starting, 1);
 	srv->daemon = start_daemon(srv, 0);
 	if (!srv->daemon) {
