@@ -249,8 +249,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		site->size = v;
 		return 1;
 	} else if (strcmp(name, "status") == 0) {
-		if (units_parse_u64(value, 100, 599, &v, why, sizeof(why)) != 0)
-			return key_fail(p, p->line, name, "an HTTP status code from 100 to 599",
+		if (units_parse_u64(value, 200, 599, &v, why, sizeof(why)) != 0)
+			return key_fail(p, p->line, name, "an HTTP status code from 200 to 599",
 			                "%s", why);
 		site->status = (unsigned)v;
 		return 1;

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 struct srv_server {
 	const struct srv_config *cfg;
@@ -42,14 +43,25 @@ enum req_state {
 	REQ_RESUMED,   /* resumed: answered, or cut short by a stop */
 };
 
+/* How a request ended, for the journal. */
+enum req_outcome {
+	OUT_PENDING,     /* not ended yet */
+	OUT_ANSWERED,    /* answered (or its fault carried out) */
+	OUT_CLIENT_GONE, /* its client left during the delay */
+	OUT_CUT_AT_STOP, /* a stop cut its delay short */
+};
+
 /* one request, from its head (allocated) to libmicrohttpd's completion callback (freed) */
 struct req {
 	enum req_state state;
+	enum req_outcome outcome;
 	const struct srv_site *site;
 	struct srv_overrides o;
 	uint64_t seq, delay_us, deadline_us;
-	int held;     /* a fault=timeout: counted in stats.held */
-	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
+	uint64_t arrived_us;        /* clock_now_us at the head */
+	struct timespec arrived_rt; /* CLOCK_REALTIME at the head, for the access log */
+	int held;                   /* a fault=timeout: counted in stats.held */
+	int redirect;               /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 };
 
 /* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
@@ -69,8 +81,10 @@ struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
 
 /* Suspends conn and schedules its resume at deadline_us (clock_now_us time). Call only from
  * the access handler or a content reader of conn, which must then return at once. Without
- * memory for the timer it resumes conn at once. */
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
+ * memory for the timer it resumes conn at once. With watch, the timer also resumes conn early
+ * once its client is gone (the handler sees the deadline not reached). */
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                       int watch);
 
 /* While draining, wakes srv_server_drain and srv_server_stop to look at the counters again;
  * call after lowering stats.in_flight, stats.held or stats.suspended. */
@@ -119,6 +133,10 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
  * the site's redirect host, the same path and query. */
 enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
                                    const struct req *r, const char *method, const char *url);
+/* Logs r, whose delay was cut short (r->outcome: client_gone or cut_at_stop), and returns
+ * MHD_NO: libmicrohttpd closes the connection without an answer. */
+enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url);
 
 /* ---- admin.c ---- */
 

@@ -16,6 +16,11 @@
 
 static const char *const fault_names[] = {"none", "reset", "empty", "timeout", "garbage"};
 
+const char *srv_fault_name(enum srv_fault f)
+{
+	return (unsigned)f < sizeof(fault_names) / sizeof(fault_names[0]) ? fault_names[f] : "?";
+}
+
 static int param_fail(struct srv_param_error *e, const char *param, const char *accepted,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -80,8 +85,9 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 		o->size = v;
 		o->has |= SRV_HAS_SIZE;
 	} else if (strcmp(key, "status") == 0) {
-		if (units_parse_u64(value, 100, 599, &v, why, sizeof(why)) != 0)
-			return param_fail(e, key, "an HTTP status code from 100 to 599",
+		/* 1xx is interim: sent as the final answer it would leave the client waiting */
+		if (units_parse_u64(value, 200, 599, &v, why, sizeof(why)) != 0)
+			return param_fail(e, key, "an HTTP status code from 200 to 599",
 			                  "status: %s", why);
 		o->status = (unsigned)v;
 		o->has |= SRV_HAS_STATUS;

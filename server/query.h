@@ -44,8 +44,11 @@ struct srv_param_error {
 	char accepted[192];
 };
 
+/* The name of fault f ("reset", ...; "none" for SRV_FAULT_NONE): a static string. */
+const char *srv_fault_name(enum srv_fault f);
+
 /* Applies query parameter key=value (value NULL when absent) to *o. Caps: delays <=
- * max_delay_us, size <= 64 MiB, status 100-599, bandwidth 1 B/s-1 GiB/s. 0, or -EINVAL with
+ * max_delay_us, size <= 64 MiB, status 200-599, bandwidth 1 B/s-1 GiB/s. 0, or -EINVAL with
  * *e filled. */
 int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
                     uint64_t max_delay_us, struct srv_param_error *e);

@@ -54,9 +54,11 @@ static void client_addr(struct MHD_Connection *conn, char *addr, size_t len)
 		          addr, (socklen_t)len);
 }
 
+/* One line per reply, stamped with the request's arrival (r; NULL: now), written when the
+ * reply goes out. status is the status code, or "fault=KIND" for a fault; bytes are the body
+ * bytes promised (0 for HEAD, 204 and 304, which carry none). */
 static void access_log(struct srv_server *srv, struct MHD_Connection *conn, const char *method,
-                       const char *url, unsigned status, uint64_t bytes, const char *site,
-                       uint64_t seq, uint64_t delay_us)
+                       const char *url, const char *status, uint64_t bytes, const struct req *r)
 {
 	char line[512], addr[INET6_ADDRSTRLEN], when[32];
 	struct timespec ts;
@@ -65,12 +67,16 @@ static void access_log(struct srv_server *srv, struct MHD_Connection *conn, cons
 	if (srv->log_fd < 0)
 		return;
 	client_addr(conn, addr, sizeof(addr));
-	clock_gettime(CLOCK_REALTIME, &ts); /* a log timestamp, not an interval */
+	if (r)
+		ts = r->arrived_rt;
+	else
+		clock_gettime(CLOCK_REALTIME, &ts); /* a log timestamp, not an interval */
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	int n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s %.200s %u %llu %s %llu %llu\n", when,
-	                 ts.tv_nsec / 1000000, addr, method, url, status, (unsigned long long)bytes,
-	                 site ? site : "-", (unsigned long long)seq, (unsigned long long)delay_us);
+	int n = snprintf(line, sizeof(line), "%s.%06ldZ %s %s %.200s %s %llu %s %llu %llu\n", when,
+	                 ts.tv_nsec / 1000, addr, method, url, status, (unsigned long long)bytes,
+	                 r && r->site ? r->site->name : "-", (unsigned long long)(r ? r->seq : 0),
+	                 (unsigned long long)(r ? r->delay_us : 0));
 	if (n > 0) {
 		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 		/* one write per line: lines from different threads never interleave */
@@ -111,7 +117,9 @@ enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *co
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	access_log(srv, conn, method, url, status, len, NULL, 0, 0);
+	char code[8];
+	snprintf(code, sizeof(code), "%u", status);
+	access_log(srv, conn, method, url, code, strcmp(method, "HEAD") == 0 ? 0 : len, NULL);
 	return queue(srv, conn, resp, status);
 }
 
@@ -170,7 +178,7 @@ static uint64_t drip_allowed(struct body_src *b, uint64_t pos, uint64_t want)
 	if (allowed <= pos) {
 		uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
 		double wait_us = (double)(pos + step) * 1e6 / (double)b->bw;
-		srv_suspend_until(b->srv, b->conn, b->start_us + (uint64_t)wait_us + 1);
+		srv_suspend_until(b->srv, b->conn, b->start_us + (uint64_t)wait_us + 1, 0);
 		return 0;
 	}
 	return want > allowed - pos ? allowed - pos : want;
@@ -263,6 +271,14 @@ static struct MHD_Response *site_body(struct srv_server *srv, struct MHD_Connect
 	return resp;
 }
 
+enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url)
+{
+	access_log(srv, conn, method, url,
+	           r->outcome == OUT_CLIENT_GONE ? "client_gone" : "cut_at_stop", 0, r);
+	return MHD_NO;
+}
+
 enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
                                const struct req *r, const char *method, const char *url)
 {
@@ -271,8 +287,11 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	unsigned status = (r->o.has & SRV_HAS_STATUS) ? r->o.status : site->status;
 	char num[24];
 
+	/* a faulted request counts for its site like an answered one */
+	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
 	if (r->o.fault != SRV_FAULT_NONE) {
-		access_log(srv, conn, method, url, 0, 0, site->name, r->seq, r->delay_us);
+		snprintf(num, sizeof(num), "fault=%s", srv_fault_name(r->o.fault));
+		access_log(srv, conn, method, url, num, 0, r);
 		return inject_fault(srv, conn, r->o.fault);
 	}
 	struct MHD_Response *resp = site_body(srv, conn, r, size);
@@ -284,8 +303,9 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
-	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
-	access_log(srv, conn, method, url, status, size, site->name, r->seq, r->delay_us);
+	snprintf(num, sizeof(num), "%u", status);
+	int bodiless = strcmp(method, "HEAD") == 0 || status == 204 || status == 304;
+	access_log(srv, conn, method, url, num, bodiless ? 0 : size, r);
 	return queue(srv, conn, resp, status);
 }
 
@@ -366,7 +386,7 @@ enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
-	access_log(srv, conn, method, url, MHD_HTTP_MOVED_PERMANENTLY, n > 0 ? (uint64_t)n : 0,
-	           r->site->name, r->seq, r->delay_us);
+	access_log(srv, conn, method, url, "301", n > 0 && strcmp(method, "HEAD") ? (uint64_t)n : 0,
+	           r);
 	return queue(srv, conn, resp, MHD_HTTP_MOVED_PERMANENTLY);
 }

@@ -107,7 +107,7 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	atomic_fetch_add_explicit(&srv->stats.delay_us_sum, r->delay_us, memory_order_relaxed);
 	r->deadline_us = clock_now_us() + wait;
 	r->state = REQ_SUSPENDED;
-	srv_suspend_until(srv, conn, r->deadline_us);
+	srv_suspend_until(srv, conn, r->deadline_us, 1);
 	return MHD_YES;
 }
 
@@ -118,10 +118,15 @@ static enum MHD_Result resumed(struct srv_server *srv, struct MHD_Connection *co
 	uint64_t now = clock_now_us();
 
 	r->state = REQ_RESUMED;
-	/* a stop resumes every held request: one whose delay has not run out is cut short
-	 * (the connection closes), never answered early as if its delay had passed */
-	if (now < r->deadline_us && atomic_load_explicit(&srv->stopping, memory_order_relaxed))
-		return MHD_NO;
+	/* resumed before its deadline: a stop (every held request is resumed) or its client
+	 * left (the timer watches the socket). Either way the connection closes, never
+	 * answered early as if its delay had passed. */
+	if (now < r->deadline_us) {
+		r->outcome = atomic_load_explicit(&srv->stopping, memory_order_relaxed)
+		                     ? OUT_CUT_AT_STOP
+		                     : OUT_CLIENT_GONE;
+		return srv_reply_none(srv, conn, r, method, url);
+	}
 	srv_stats_late(&srv->stats, now > r->deadline_us ? now - r->deadline_us : 0);
 	return answer(srv, conn, r, method, url);
 }
@@ -144,7 +149,11 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 		if (!(r = malloc(sizeof(*r))))
 			return MHD_NO; /* the completion callback still counts it out */
 		r->state = REQ_HEAD;
+		r->outcome = OUT_PENDING;
 		r->held = r->redirect = 0;
+		r->arrived_us = clock_now_us();
+		clock_gettime(CLOCK_REALTIME,
+		              &r->arrived_rt); /* a log timestamp, not an interval */
 		*con_cls = r;
 		return MHD_YES;
 	}

@@ -23,6 +23,9 @@
 /* how long a stop waits for handlers caught between their suspend and their timer add */
 #define STOP_RESUME_WAIT_US 1000000
 
+/* how often the sockets of delayed requests are polled for clients that gave up */
+#define CLIENT_GONE_CHECK_US 100000
+
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* ---- delays ----------------------------------------------------------------------------- */
@@ -38,11 +41,22 @@ static void on_fire(void *arg, void *item)
 	srv_server_changed(srv);
 }
 
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+/* the timer's watch callback: the socket of a suspended connection (which nobody else
+ * touches while it is suspended) */
+static int conn_fd(void *arg, void *item)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(item, MHD_CONNECTION_INFO_CONNECTION_FD);
+	(void)arg;
+	return ci ? ci->connect_fd : -1;
+}
+
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                       int watch)
 {
 	atomic_fetch_add_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
 	MHD_suspend_connection(conn); /* before the timer can see it */
-	if (srv_timer_add(srv->timer, deadline_us, conn) != 0)
+	if (srv_timer_add(srv->timer, deadline_us, conn, watch) != 0)
 		on_fire(srv, conn); /* out of memory: go on without the delay */
 }
 
@@ -213,6 +227,7 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		goto fail;
 	}
+	srv_timer_watch(srv->timer, conn_fd, CLIENT_GONE_CHECK_US);
 	atomic_init(&srv->starting, 1);
 	srv->daemon = start_daemon(srv, 0);
 	if (!srv->daemon) {

@@ -106,6 +106,8 @@ INVALID = [
     ("size=lots", "size"),
     ("size=-5", "size"),
     ("status=99", "status"),
+    ("status=100", "status"),  # interim: as the final answer it left the client hanging
+    ("status=101", "status"),
     ("status=600", "status"),
     ("status=20x", "status"),
     ("seq=-1", "seq"),
@@ -227,6 +229,9 @@ def faults_misbehave_as_asked():
         check(data and not data.startswith(b"HTTP/"), "garbage: got %r" % data)
         status, _, doc = http_json(s.url + "/__latlab/stats")
         check_eq(doc["faults"], 3)
+        check_eq(doc["sites"]["naver"], 3, "faulted requests count for their site")
+        _, _, body = http_get(s.url + "/__latlab/metrics")
+        check(b'latlab_requests_total{site="naver"} 3' in body, "metrics count faulted requests")
 
 
 run()
