@@ -230,6 +230,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(p, p->line, name, "at most 32 sites", "too many sites");
 	struct site_keys *k = &p->keys[site - p->sites->site];
 	const struct model_key *mk;
+	const char *acc;
+	int rc;
 
 	if (strcmp(name, "model") == 0) {
 		if (latency_kind_parse(value, &k->kind) != 0)
@@ -248,11 +250,22 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			                "invalid size '%.40s'", value);
 		site->size = v;
 		return 1;
-	} else if (strcmp(name, "status") == 0) {
-		if (units_parse_u64(value, 200, 599, &v, why, sizeof(why)) != 0)
-			return key_fail(p, p->line, name, "an HTTP status code from 200 to 599",
-			                "%s", why);
-		site->status = (unsigned)v;
+	} else if (strcmp(name, "bandwidth") == 0) {
+		if (units_parse_size(value, &v, why, sizeof(why)) != 0 || v < 1 || v > (1ULL << 30))
+			return key_fail(p, p->line, name,
+			                "bytes per second from 1 to 1GiB, e.g. 10KiB",
+			                "invalid bandwidth '%.40s'", value);
+		site->bandwidth = v;
+		return 1;
+	} else if ((rc = srv_script_set(&site->script, name, value, SRV_MODEL_CAP_US, why,
+	                                sizeof(why), &acc)) != 0) {
+		if (rc < 0)
+			return key_fail(p, p->line, name, acc, "%s", why);
+		struct srv_choice *st = &site->script.status;
+		if (strcmp(name, "status") == 0 && st->n == 1 && st->cum[0] >= 1.0) {
+			site->status = st->what[0]; /* one status: the site's own */
+			site->script.has &= ~SRV_SCRIPT_STATUS;
+		}
 		return 1;
 	} else if (strcmp(name, "connect_delay") == 0) {
 		return parse_duration_key(p, name, value, &site->connect_delay_us);
@@ -268,7 +281,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(
 		        p, p->line, name,
 		        "model, latency, median, mean, p99, min, max, stddev, jitter, size, "
-		        "status, connect_delay, redirect, hosts, path, content_type",
+		        "status, fault, fail_first, fail_status, sequence, stall_after, ttfb, "
+		        "bandwidth, connect_delay, redirect, hosts, path, content_type",
 		        "unknown key");
 	}
 	k->line = p->line;

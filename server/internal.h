@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "query.h"
+#include "scenario.h"
 #include "server.h"
 #include "sites.h"
 #include "stats.h"
@@ -20,6 +21,7 @@ struct srv_server {
 	const struct srv_config *cfg;
 	const struct srv_sites *sites;
 	struct srv_stats stats;
+	struct srv_scenarios *scenarios; /* X-Latlab-Scenario's counters */
 	struct srv_timer *timer;
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
@@ -57,11 +59,14 @@ struct req {
 	enum req_outcome outcome;
 	const struct srv_site *site;
 	struct srv_overrides o;
+	struct srv_verdict verdict; /* the status or fault the script chose */
+	const char *scenario;       /* X-Latlab-Scenario (libmicrohttpd's copy), NULL: the site */
 	uint64_t seq, delay_us, deadline_us;
-	uint64_t arrived_us;        /* clock_now_us at the head */
+	uint64_t ttfb_us;    /* headers after this (scaled); 0: with the body, after the delay */
+	uint64_t arrived_us; /* clock_now_us at the head */
 	struct timespec arrived_rt; /* CLOCK_REALTIME at the head, for the access log */
 	int held;                   /* a fault=timeout: counted in stats.held */
-	int redirect;               /* answered with the site's 301 (reply.c's srv_reply_redirect) */
+	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 };
 
 /* one connection, from libmicrohttpd's MHD_CONNECTION_NOTIFY_STARTED to its CLOSED; only the
@@ -124,19 +129,46 @@ enum MHD_Result srv_reply_error(struct srv_server *srv, struct MHD_Connection *c
 enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connection *conn,
                                        const char *url, const char *host, const char *method);
 
-/* Answers r (site, overrides, seq and delay filled in) with its site's body, dripped when a
- * bandwidth applies, or carries out its fault (MHD_NO: libmicrohttpd closes the connection). */
-enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
-                               const struct req *r, const char *method, const char *url);
+/* Answers r (site, overrides, seq, delay and verdict filled in) with its site's body, dripped
+ * when a bandwidth applies and shaped by its body fault (truncate, reset_body, close,
+ * stall_after, ttfb), or carries out its connection fault (MHD_NO: libmicrohttpd closes the
+ * connection). Sets r->outcome, and r->held for a stall. */
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                               const char *method, const char *url);
 
 /* Answers r, whose site redirects its Host, with 301 and Location: the same scheme and port,
  * the site's redirect host, the same path and query. */
 enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
-                                   const struct req *r, const char *method, const char *url);
+                                   struct req *r, const char *method, const char *url);
+
 /* Logs r, whose delay was cut short (r->outcome: client_gone or cut_at_stop), and returns
  * MHD_NO: libmicrohttpd closes the connection without an answer. */
 enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
                                const struct req *r, const char *method, const char *url);
+
+/* ---- body.c: the site's body and the faults' socket helpers ---- */
+
+/* how a generated body goes out */
+struct srv_body_shape {
+	uint64_t bw;              /* bytes per second, 0 = at once */
+	uint64_t cut;             /* body bytes before the cut, UINT64_MAX = none */
+	enum srv_fault cut_fault; /* at the cut: truncate, reset_body or close; NONE: a stall */
+	uint64_t stall_us;      /* a stall at the cut holds the connection this long, then closes */
+	uint64_t hold_until_us; /* the body waits until then (ttfb: headers first) */
+};
+
+/* The response for size bytes of site's body shaped by sh: a slice of the pre-built body when
+ * nothing shapes it, else generated on demand (suspending conn while it waits). NULL when out
+ * of memory. */
+struct MHD_Response *srv_body_response(struct srv_server *srv, struct MHD_Connection *conn,
+                                       const struct srv_site *site, uint64_t size,
+                                       const struct srv_body_shape *sh);
+
+/* conn's socket, or -1. */
+int srv_conn_fd(struct MHD_Connection *conn);
+
+/* Resets conn's TCP connection now (RST, not FIN); libmicrohttpd then closes it. */
+void srv_conn_reset(struct MHD_Connection *conn);
 
 /* ---- admin.c ---- */
 

@@ -16,16 +16,6 @@
 #include <unistd.h>
 
 #define SERVER_HEADER "latlab/" LATLAB_VERSION
-#define DRIP_STEPS    50 /* a bandwidth-limited body goes out in bursts of bw/50 bytes */
-
-/* the body source of a sized-beyond-the-site or bandwidth-limited response */
-struct body_src {
-	struct srv_server *srv;
-	struct MHD_Connection *conn;
-	const char *src;
-	size_t src_len;
-	uint64_t total, bw, start_us;
-};
 
 json_t *srv_json_safe(const char *s)
 {
@@ -166,110 +156,7 @@ enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connec
 	return srv_reply_json(srv, conn, MHD_HTTP_NOT_FOUND, root, method, url);
 }
 
-/* ---- the site's body -------------------------------------------------------------------- */
-
-/* how many bytes of a drip may go out at pos: > 0, or 0 after suspending until more may */
-static uint64_t drip_allowed(struct body_src *b, uint64_t pos, uint64_t want)
-{
-	uint64_t elapsed = clock_now_us() - b->start_us;
-	double bytes = (double)elapsed * (double)b->bw / 1e6; /* no u64 overflow */
-	uint64_t allowed = bytes >= (double)b->total ? b->total : (uint64_t)bytes;
-
-	if (allowed <= pos) {
-		uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
-		double wait_us = (double)(pos + step) * 1e6 / (double)b->bw;
-		srv_suspend_until(b->srv, b->conn, b->start_us + (uint64_t)wait_us + 1, 0);
-		return 0;
-	}
-	return want > allowed - pos ? allowed - pos : want;
-}
-
-static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct body_src *b = cls;
-
-	if (pos >= b->total)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	uint64_t want = b->total - pos;
-	if (want > max)
-		want = max;
-	if (b->bw) {
-		if (atomic_load_explicit(&b->srv->stopping, memory_order_relaxed))
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if ((want = drip_allowed(b, pos, want)) == 0)
-			return 0; /* suspended: the timer resumes the connection */
-	}
-	for (uint64_t done = 0; done < want;) {
-		size_t off = (size_t)((pos + done) % b->src_len);
-		size_t n = b->src_len - off;
-		if (n > want - done)
-			n = (size_t)(want - done);
-		memcpy(buf + done, b->src + off, n);
-		done += n;
-	}
-	return (ssize_t)want;
-}
-
-static int socket_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	return ci ? ci->connect_fd : -1;
-}
-
-static enum MHD_Result inject_fault(struct srv_server *srv, struct MHD_Connection *conn,
-                                    enum srv_fault f)
-{
-	static const char garbage[] = "\x16\x03\x01 latlab: this is not HTTP \x00\xff\xfe\r\n\r\n";
-	int fd = socket_of(conn);
-
-	atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
-	if (f == SRV_FAULT_RESET && fd >= 0) {
-		struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
-		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		/* Linux: connect(AF_UNSPEC) disconnects a TCP socket with a RST right away, before
-		 * libmicrohttpd's own shutdown() could send a FIN first */
-		if (connect(fd, &unspec, sizeof(unspec)) != 0 && errno != 0)
-			errno = 0;
-	} else if (f == SRV_FAULT_GARBAGE && fd >= 0) {
-		ssize_t w = send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)w;
-	}
-	return MHD_NO; /* libmicrohttpd closes the connection without a response */
-}
-
-/* the response object for r's body of size bytes, or NULL when out of memory */
-static struct MHD_Response *site_body(struct srv_server *srv, struct MHD_Connection *conn,
-                                      const struct req *r, uint64_t size)
-{
-	const struct srv_site *site = r->site;
-	uint64_t bw = 0;
-
-	/* a drip is a delay too: --time-scale shortens it by raising the rate (0: no drip) */
-	if ((r->o.has & SRV_HAS_BANDWIDTH) && srv->cfg->time_scale > 0) {
-		double scaled = (double)r->o.bandwidth / srv->cfg->time_scale;
-		bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
-	}
-	if (!bw && size <= site->body_len) /* the common path: a slice, no copy, no allocation */
-		return MHD_create_response_from_buffer((size_t)size, site->body,
-		                                       MHD_RESPMEM_PERSISTENT);
-	struct body_src *b = malloc(sizeof(*b));
-	if (!b)
-		return NULL;
-	*b = (struct body_src){srv,
-	                       conn,
-	                       site->body_len ? site->body : srv->sites->filler,
-	                       site->body_len ? site->body_len : SRV_FILLER_PERIOD,
-	                       size,
-	                       bw,
-	                       clock_now_us()};
-	struct MHD_Response *resp =
-	        MHD_create_response_from_callback(size, 16 * 1024, body_read, b, free);
-	if (!resp)
-		free(b);
-	return resp;
-}
+/* ---- the site's answer, or its fault ------------------------------------------------ */
 
 enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
                                const struct req *r, const char *method, const char *url)
@@ -279,22 +166,101 @@ enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *co
 	return MHD_NO;
 }
 
-enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
-                               const struct req *r, const char *method, const char *url)
+static enum MHD_Result inject_fault(struct MHD_Connection *conn, enum srv_fault f)
+{
+	static const char garbage[] = "\x16\x03\x01 latlab: this is not HTTP \x00\xff\xfe\r\n\r\n";
+
+	if (f == SRV_FAULT_RESET) {
+		srv_conn_reset(conn);
+	} else if (f == SRV_FAULT_GARBAGE) {
+		int fd = srv_conn_fd(conn);
+		if (fd >= 0) {
+			ssize_t w =
+			        send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)w;
+		}
+	}
+	return MHD_NO; /* libmicrohttpd closes the connection without a response */
+}
+
+/* the shape of r's body: drip rate, where and how it is cut, when it may start */
+static struct srv_body_shape shape_of(const struct srv_server *srv, const struct req *r,
+                                      uint64_t size)
+{
+	const struct srv_site *site = r->site;
+	const struct srv_script *q = &r->o.script, *ss = &site->script;
+	struct srv_body_shape sh = {.cut = UINT64_MAX, .cut_fault = SRV_FAULT_NONE};
+	uint64_t bw = (r->o.has & SRV_HAS_BANDWIDTH) ? r->o.bandwidth : site->bandwidth;
+
+	/* a drip is a delay too: --time-scale shortens it by raising the rate (0: no drip) */
+	if (bw && srv->cfg->time_scale > 0) {
+		double scaled = (double)bw / srv->cfg->time_scale;
+		sh.bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
+	}
+	switch (r->verdict.fault) {
+	case SRV_FAULT_TRUNCATE:
+	case SRV_FAULT_RESET_BODY:
+		sh.cut = size / 2;
+		sh.cut_fault = r->verdict.fault;
+		break;
+	case SRV_FAULT_CLOSE:
+		sh.cut = 0;
+		sh.cut_fault = r->verdict.fault;
+		break;
+	default: {
+		const struct srv_script *st = (q->has & SRV_SCRIPT_STALL_AFTER)    ? q
+		                              : (ss->has & SRV_SCRIPT_STALL_AFTER) ? ss
+		                                                                   : NULL;
+		if (st && st->stall_after < size) {
+			sh.cut = st->stall_after;
+			sh.stall_us = srv->cfg->max_delay_us;
+		}
+	}
+	}
+	if (r->ttfb_us && r->arrived_us + r->delay_us > clock_now_us())
+		sh.hold_until_us = r->arrived_us + r->delay_us; /* the body on the delay's time */
+	return sh;
+}
+
+/* the access log's status field: the code, or fault=KIND */
+static const char *status_text(const struct req *r, const struct srv_body_shape *sh, char *buf,
+                               size_t len)
+{
+	if (r->verdict.fault != SRV_FAULT_NONE)
+		snprintf(buf, len, "fault=%s", srv_fault_name(r->verdict.fault));
+	else if (sh && sh->stall_us)
+		snprintf(buf, len, "stall_after=%llu", (unsigned long long)sh->cut);
+	else
+		snprintf(buf, len, "%u", r->verdict.status);
+	return buf;
+}
+
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                               const char *method, const char *url)
 {
 	const struct srv_site *site = r->site;
 	uint64_t size = (r->o.has & SRV_HAS_SIZE) ? r->o.size : site->size;
-	unsigned status = (r->o.has & SRV_HAS_STATUS) ? r->o.status : site->status;
-	char num[24];
+	unsigned status = r->verdict.status;
+	enum srv_fault f = r->verdict.fault;
+	char num[32];
 
 	/* a faulted request counts for its site like an answered one */
 	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
-	if (r->o.fault != SRV_FAULT_NONE) {
-		snprintf(num, sizeof(num), "fault=%s", srv_fault_name(r->o.fault));
-		access_log(srv, conn, method, url, num, 0, r);
-		return inject_fault(srv, conn, r->o.fault);
+	r->outcome = OUT_ANSWERED;
+	if (f != SRV_FAULT_NONE)
+		atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
+	if (f == SRV_FAULT_RESET || f == SRV_FAULT_EMPTY || f == SRV_FAULT_TIMEOUT ||
+	    f == SRV_FAULT_GARBAGE) {
+		access_log(srv, conn, method, url, status_text(r, NULL, num, sizeof(num)), 0, r);
+		return inject_fault(conn, f);
 	}
-	struct MHD_Response *resp = site_body(srv, conn, r, size);
+	int bodiless = strcmp(method, "HEAD") == 0 || status == 204 || status == 304;
+	struct srv_body_shape sh = shape_of(srv, r, size);
+	if (sh.stall_us && !bodiless && !r->held) { /* held on purpose: no drain waits for it */
+		r->held = 1;
+		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	}
+	struct MHD_Response *resp = srv_body_response(srv, conn, site, size, &sh);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, site->content_type);
@@ -303,9 +269,8 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
-	snprintf(num, sizeof(num), "%u", status);
-	int bodiless = strcmp(method, "HEAD") == 0 || status == 204 || status == 304;
-	access_log(srv, conn, method, url, num, bodiless ? 0 : size, r);
+	uint64_t sent = bodiless ? 0 : sh.cut < size ? sh.cut : size;
+	access_log(srv, conn, method, url, status_text(r, &sh, num, sizeof(num)), sent, r);
 	return queue(srv, conn, resp, status);
 }
 
@@ -351,7 +316,7 @@ static enum MHD_Result loc_arg(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
-                                   const struct req *r, const char *method, const char *url)
+                                   struct req *r, const char *method, const char *url)
 {
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const char *port = host ? strchr(host, ':') : NULL;

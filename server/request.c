@@ -7,6 +7,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,13 +49,56 @@ static int read_overrides(struct srv_server *srv, struct MHD_Connection *conn,
 	return 0;
 }
 
-/* r's answer once its delay is over: the site's redirect or its response */
-static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *conn,
-                              const struct req *r, const char *method, const char *url)
+/* r's answer once its delay is over: the site's redirect or its response (a scripted fault
+ * wins over the redirect) */
+static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                              const char *method, const char *url)
 {
-	if (r->redirect)
+	if (r->redirect && r->verdict.fault == SRV_FAULT_NONE)
 		return srv_reply_redirect(srv, conn, r, method, url);
 	return srv_reply_site(srv, conn, r, method, url);
+}
+
+/* r's k: seq= or X-Latlab-Seq, else the next of its scenario (X-Latlab-Scenario), else the
+ * next of its site. 0, or -EINVAL with *e filled. */
+static int number(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                  struct srv_param_error *e)
+{
+	r->scenario = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, SRV_SCENARIO_HEADER);
+	if (r->scenario && srv_scenario_name_check(r->scenario) != 0) {
+		snprintf(e->param, sizeof(e->param), "%s", SRV_SCENARIO_HEADER);
+		snprintf(e->error, sizeof(e->error), "invalid scenario name");
+		snprintf(e->accepted, sizeof(e->accepted), "%s", SRV_SCENARIO_FORMS);
+		return -EINVAL;
+	}
+	if (r->o.has & SRV_HAS_SEQ) {
+		r->seq = r->o.seq;
+		return 0;
+	}
+	if (!r->scenario) {
+		r->seq = srv_stats_next_seq(&srv->stats, srv_sites_index(srv->sites, r->site));
+		return 0;
+	}
+	if (srv_scenarios_next(srv->scenarios, r->scenario, &r->seq) != 0) {
+		snprintf(e->param, sizeof(e->param), "%s", SRV_SCENARIO_HEADER);
+		snprintf(e->error, sizeof(e->error), "too many scenarios (%d)", SRV_SCENARIOS_MAX);
+		snprintf(e->accepted, sizeof(e->accepted), "POST /__latlab/reset forgets them");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the request's or its site's ttfb, scaled and capped like a delay; 0 when none */
+static uint64_t ttfb_of(const struct srv_config *cfg, const struct srv_site *site,
+                        const struct srv_overrides *o)
+{
+	const struct srv_script *s = (o->script.has & SRV_SCRIPT_TTFB)      ? &o->script
+	                             : (site->script.has & SRV_SCRIPT_TTFB) ? &site->script
+	                                                                    : NULL;
+	if (!s)
+		return 0;
+	double d = (double)s->ttfb_us * cfg->time_scale;
+	return d >= (double)cfg->max_delay_us ? cfg->max_delay_us : (uint64_t)d;
 }
 
 /* the request is complete: route, validate, then answer now or suspend until the delay */
@@ -82,9 +126,9 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 		                       e.accepted, method, url);
 
 	r->site = site;
-	r->seq = (r->o.has & SRV_HAS_SEQ)
-	                 ? r->o.seq
-	                 : srv_stats_next_seq(&srv->stats, srv_sites_index(srv->sites, site));
+	if (number(srv, conn, r, &e) != 0)
+		return srv_reply_error(srv, conn, MHD_HTTP_BAD_REQUEST, e.error, e.param,
+		                       e.accepted, method, url);
 	r->delay_us =
 	        srv_delay_of(site, &r->o, cfg->seed, r->seq, cfg->time_scale, cfg->max_delay_us);
 	if (first) { /* the round trips of the connection's set-up, paid once */
@@ -94,13 +138,18 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 			r->delay_us = cfg->max_delay_us;
 	}
 	r->redirect = srv_site_redirect(site, host) != NULL;
-	uint64_t wait = r->o.fault == SRV_FAULT_TIMEOUT ? cfg->max_delay_us : r->delay_us;
+	r->verdict = srv_script_decide(&site->script, &r->o.script, site->status, cfg->seed,
+	                               site->stream, r->seq);
+	r->ttfb_us = ttfb_of(cfg, site, &r->o);
+	uint64_t wait = r->verdict.fault == SRV_FAULT_TIMEOUT ? cfg->max_delay_us
+	                : r->ttfb_us                          ? r->ttfb_us
+	                                                      : r->delay_us;
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
-		wait = r->delay_us = 0;
+		wait = r->delay_us = r->ttfb_us = 0;
 	if (wait == 0) /* no delay, or a fault with none: answer (or misbehave) now */
 		return answer(srv, conn, r, method, url);
 
-	if (r->o.fault == SRV_FAULT_TIMEOUT) {
+	if (r->verdict.fault == SRV_FAULT_TIMEOUT) {
 		r->held = 1;
 		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
 	}

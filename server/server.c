@@ -212,6 +212,10 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (!(srv->scenarios = srv_scenarios_new())) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 
 	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
@@ -262,6 +266,7 @@ fail:
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
 	srv_acceptor_free(srv->acceptor);
+	srv_scenarios_free(srv->scenarios);
 	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
@@ -368,6 +373,7 @@ void srv_server_stop(struct srv_server *s)
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
+	srv_scenarios_free(s->scenarios);
 	srv_stats_destroy(&s->stats);
 	free(s);
 }

@@ -7,6 +7,7 @@
 #define LATLAB_SERVER_SITES_H
 
 #include "latency.h"
+#include "script.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +29,11 @@ struct srv_site {
 	char hosts[SRV_HOSTS_MAX][SRV_HOST_MAX];
 	size_t nhosts;
 	struct latency_model model;
-	uint64_t jitter_us; /* uniform +- around the model's draw */
-	uint64_t size;      /* body bytes */
-	unsigned status;
+	uint64_t jitter_us;          /* uniform +- around the model's draw */
+	uint64_t size;               /* body bytes */
+	unsigned status;             /* the status when the script draws none */
+	uint64_t bandwidth;          /* bytes per second of the body, 0 = at once */
+	struct srv_script script;    /* weighted statuses, faults, fail_first, ... */
 	uint64_t connect_delay_us;   /* added to the first request of each new connection */
 	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host (some site's) */
 	char content_type[SRV_CTYPE_MAX];

@@ -94,4 +94,154 @@ def access_log_shows_faults_bodiless_replies_and_arrival_times():
     check_eq(by_seq["6"][4:6], ["fault=reset", "0"])
 
 
+# what each fault does to real clients, as README documents it: (query, curl exit code,
+# requests exception or "short body", aiohttp exception)
+FAULTS = [
+    ("fault=reset", 56, "ConnectionError", "ClientOSError"),
+    ("fault=reset_body", 56, "ChunkedEncodingError", "ClientPayloadError"),
+    ("fault=empty", 52, "ConnectionError", "ServerDisconnectedError"),
+    ("fault=timeout", 28, "ReadTimeout", "TimeoutError"),
+    ("fault=garbage", 1, "ConnectionError", "ClientResponseError"),
+    ("fault=truncate", 18, "short body", "ClientPayloadError"),
+    ("fault=close", 18, "short body", "ClientPayloadError"),
+    ("stall_after=1KiB", 28, "ConnectionError", "TimeoutError"),
+]
+
+AIO_SCRIPT = r"""
+import asyncio, sys, aiohttp
+async def main(url):
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as s:
+            async with s.get(url) as r:
+                await r.read()
+                print("ok", r.status)
+    except Exception as e:
+        print(type(e).__name__)
+asyncio.run(main(sys.argv[1]))
+"""
+
+REQ_SCRIPT = r"""
+import sys, requests
+try:
+    r = requests.get(sys.argv[1], timeout=1.0)
+    n = int(r.headers["Content-Length"])
+    print("short body" if len(r.content) < n else "ok %d" % r.status_code)
+except Exception as e:
+    print(type(e).__name__)
+"""
+
+
+@test
+def each_fault_gives_the_documented_client_error():
+    py = "/usr/bin/python3"
+    with CheckedServer("--max-delay", "3s") as s:
+        for query, curl_rc, req_err, aio_err in FAULTS:
+            url = s.url + "/google?latency=0&" + query
+            rc = subprocess.run(["curl", "-s", "-o", os.devnull, "-m", "1", url]).returncode
+            check_eq(rc, curl_rc, "curl on " + query)
+            out = subprocess.run([py, "-c", REQ_SCRIPT, url], capture_output=True, text=True,
+                                 timeout=20).stdout.strip()
+            check_eq(out, req_err, "requests on " + query)
+            out = subprocess.run([py, "-c", AIO_SCRIPT, url], capture_output=True, text=True,
+                                 timeout=20).stdout.strip()
+            check_eq(out, aio_err, "aiohttp on " + query)
+        # carried out: not the stalls (a shape), nor the timeouts, whose clients left first
+        check_eq(stats(s)["faults"], 3 * (len(FAULTS) - 2), "faults carried out")
+
+
+def outcomes(url, ks, scenario=None, threads=1):
+    """{k: status or exception name} for requests k in ks, from threads at once."""
+    got = {}
+    def one(k):
+        h = {"X-Latlab-Seq": str(k)}
+        try:
+            got[k] = http_get(url, headers=h, timeout=5)[0]
+        except Exception as e:
+            got[k] = type(e).__name__
+    for i in range(0, len(ks), threads):
+        ts = [threading.Thread(target=one, args=(k,)) for k in ks[i:i + threads]]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    return got
+
+
+@test
+def weighted_statuses_and_faults_fail_the_same_requests_every_run_and_order():
+    path = "/apple?latency=0&status=200:0.8,503:0.2&fault=reset:0.1,empty:0.1"
+    ks = list(range(60))
+    runs = []
+    for order, threads in ((ks, 1), (ks[::-1], 8)):
+        with CheckedServer("--seed", "7") as s:
+            runs.append(outcomes(s.url + path, order, threads=threads))
+    check_eq(runs[0], runs[1], "same outcomes forwards/sequential and backwards/8 threads")
+    kinds = list(runs[0].values())
+    for want in (200, 503):
+        check(want in kinds, "%r among %r" % (want, kinds))
+    failed = sum(1 for v in kinds if not isinstance(v, int))
+    check_between(failed, 4, 24, "faults at 20%% of 60")
+    with CheckedServer("--seed", "8") as s:
+        other = outcomes(s.url + path, ks)
+    check(other != runs[0], "another seed fails other requests")
+
+
+def scenario_statuses(url, scenario, n):
+    return [http_get(url, headers={"X-Latlab-Scenario": scenario})[0] for _ in range(n)]
+
+
+@test
+def fail_first_and_sequence_count_per_scenario_under_parallel_clients():
+    with CheckedServer(*FAST) as s:
+        results = {}
+        def worker(name, query):
+            results[name] = scenario_statuses(s.url + "/naver?" + query, name, 5)
+        jobs = [("ff-%d" % i, "fail_first=2&fail_status=502") for i in range(4)]
+        jobs += [("seq-%d" % i, "sequence=503,429,200") for i in range(4)]
+        ts = [threading.Thread(target=worker, args=j) for j in jobs]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        for name, _ in jobs:
+            want = [502, 502, 200, 200, 200] if name.startswith("ff") else [503, 429, 200, 200, 200]
+            check_eq(results[name], want, name)
+        # without the header the site is the scenario
+        got = [http_get(s.url + "/google?fail_first=1")[0] for _ in range(3)]
+        check_eq(got, [503, 200, 200], "the site as the scenario")
+        status, _, doc = http_json(s.url + "/naver", headers={"X-Latlab-Scenario": "bad name"})
+        check_eq((status, doc["param"]), (400, "X-Latlab-Scenario"))
+
+
+@test
+def ttfb_sends_headers_late_and_the_body_on_time():
+    with CheckedServer() as s:
+        out = subprocess.run(["curl", "-s", "-o", os.devnull, "-w",
+                              "%{time_starttransfer} %{time_total} %{http_code}",
+                              s.url + "/google?latency=600ms&ttfb=150ms"],
+                             capture_output=True, text=True).stdout.split()
+        first, total = float(out[0]), float(out[1])
+        check_eq(out[2], "200")
+        check_between(first, 0.15, 0.15 + 0.2 * SLACK, "first byte")
+        check_between(total, 0.6, 0.6 + 0.25 * SLACK, "last byte")
+
+
+@test
+def sites_ini_scripts_failures_bandwidth_and_faults():
+    from latlab import config_file
+    ini = config_file("[flaky]\nlatency = 0\nsize = 4KiB\nfail_first = 2\nfault = reset\n"
+                      "[slow]\nlatency = 0\nsize = 20KiB\nbandwidth = 40KiB\n"
+                      "[weighted]\nlatency = 0\nstatus = 200:0.5,500:0.5\n")
+    with CheckedServer("--config", ini) as s:
+        got = outcomes(s.url + "/flaky", [0, 1, 2])
+        check_eq(got, {0: "ConnectionResetError", 1: "ConnectionResetError", 2: 200}, "flaky")
+        t0 = time.monotonic()
+        status, _, body = http_get(s.url + "/slow")
+        took = time.monotonic() - t0
+        check_eq((status, len(body)), (200, 20 * 1024))
+        check_between(took, 0.45, 0.5 + 0.3 * SLACK, "20 KiB at 40 KiB/s")
+        got = set(outcomes(s.url + "/weighted", list(range(20))).values())
+        check_eq(got, {200, 500}, "weighted statuses from sites.ini")
+
+
 run()
