@@ -2,7 +2,8 @@
  *
  * sites.ini (INI, parsed by inih): one [section] per site, adding a site or overriding a
  * built-in one. Keys: model, latency (alias median, mean), p99, min, max, stddev, jitter,
- * size, status, hosts, path, content_type. See examples/sites.ini. */
+ * size, status, fault, fail_first, fail_status, sequence, stall_after, ttfb (script.h),
+ * bandwidth, hosts, path, content_type. See examples/sites.ini. */
 #ifndef LATLAB_SERVER_CONFIG_H
 #define LATLAB_SERVER_CONFIG_H
 
