@@ -29,6 +29,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->max_connections = 16384;
 	c->conn_memory = 6 * 1024;
 	c->https_port = -1;
+	c->max_body = 64ULL << 20;
 }
 
 /* latency keys seen in one site's section(s), resolved into a model after the whole file */
@@ -206,6 +207,43 @@ static int set_content_type(struct parse *p, struct srv_site *site, const char *
 	return 1;
 }
 
+/* the keys of how a site answers: methods, bandwidth and the script's (status, fault, ...);
+ * inih's 1 or 0 (error noted), or -1 when name is none of them */
+static int set_traffic_key(struct parse *p, struct srv_site *site, const char *name,
+                           const char *value)
+{
+	const char *acc;
+	char why[160];
+	uint64_t v;
+	int rc;
+
+	if (strcmp(name, "methods") == 0) {
+		if (srv_methods_parse(value, &site->methods) != 0)
+			return key_fail(p, p->line, name, SRV_METHOD_FORMS,
+			                "invalid methods '%.60s'", value);
+		return 1;
+	}
+	if (strcmp(name, "bandwidth") == 0) {
+		if (units_parse_size(value, &v, why, sizeof(why)) != 0 || v < 1 || v > (1ULL << 30))
+			return key_fail(p, p->line, name,
+			                "bytes per second from 1 to 1GiB, e.g. 10KiB",
+			                "invalid bandwidth '%.40s'", value);
+		site->bandwidth = v;
+		return 1;
+	}
+	rc = srv_script_set(&site->script, name, value, SRV_MODEL_CAP_US, why, sizeof(why), &acc);
+	if (rc == 0)
+		return -1;
+	if (rc < 0)
+		return key_fail(p, p->line, name, acc, "%s", why);
+	struct srv_choice *st = &site->script.status;
+	if (strcmp(name, "status") == 0 && st->n == 1 && st->cum[0] >= 1.0) {
+		site->status = st->what[0]; /* one status: the site's own */
+		site->script.has &= ~SRV_SCRIPT_STATUS;
+	}
+	return 1;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -230,7 +268,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(p, p->line, name, "at most 32 sites", "too many sites");
 	struct site_keys *k = &p->keys[site - p->sites->site];
 	const struct model_key *mk;
-	const char *acc;
 	int rc;
 
 	if (strcmp(name, "model") == 0) {
@@ -250,23 +287,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			                "invalid size '%.40s'", value);
 		site->size = v;
 		return 1;
-	} else if (strcmp(name, "bandwidth") == 0) {
-		if (units_parse_size(value, &v, why, sizeof(why)) != 0 || v < 1 || v > (1ULL << 30))
-			return key_fail(p, p->line, name,
-			                "bytes per second from 1 to 1GiB, e.g. 10KiB",
-			                "invalid bandwidth '%.40s'", value);
-		site->bandwidth = v;
-		return 1;
-	} else if ((rc = srv_script_set(&site->script, name, value, SRV_MODEL_CAP_US, why,
-	                                sizeof(why), &acc)) != 0) {
-		if (rc < 0)
-			return key_fail(p, p->line, name, acc, "%s", why);
-		struct srv_choice *st = &site->script.status;
-		if (strcmp(name, "status") == 0 && st->n == 1 && st->cum[0] >= 1.0) {
-			site->status = st->what[0]; /* one status: the site's own */
-			site->script.has &= ~SRV_SCRIPT_STATUS;
-		}
-		return 1;
+	} else if ((rc = set_traffic_key(p, site, name, value)) >= 0) {
+		return rc;
 	} else if (strcmp(name, "connect_delay") == 0) {
 		return parse_duration_key(p, name, value, &site->connect_delay_us);
 	} else if (strcmp(name, "redirect") == 0) {
@@ -282,7 +304,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		        p, p->line, name,
 		        "model, latency, median, mean, p99, min, max, stddev, jitter, size, "
 		        "status, fault, fail_first, fail_status, sequence, stall_after, ttfb, "
-		        "bandwidth, connect_delay, redirect, hosts, path, content_type",
+		        "bandwidth, methods, connect_delay, redirect, hosts, path, content_type",
 		        "unknown key");
 	}
 	k->line = p->line;

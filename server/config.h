@@ -34,11 +34,13 @@ struct srv_config {
 	const char *tls_key;
 	const char *tls_ca;      /* where the made CA goes, NULL = nowhere */
 	struct srv_tls_pair tls; /* the HTTPS certificate and key in PEM, filled by main */
+	int strict_query;        /* unknown query parameters get 400 instead of being ignored */
+	uint64_t max_body;       /* request body bytes read at most; more gets 413 */
 };
 
 /* Fills *c with the defaults (127.0.0.1:8080, seed 1, scale 1.0, max delay 60 s, grace 10 s,
- * idle timeout 15 s, threads = online CPUs, 16384 connections, 6 KiB per connection: enough for
- * request heads of ~2.5 KiB, and 10,000 connections fit in ~75 MiB). */
+ * idle timeout 15 s, request bodies up to 64 MiB, threads = online CPUs, 16384 connections, 6 KiB
+ * per connection: enough for request heads of ~2.5 KiB, and 10,000 connections fit in ~75 MiB). */
 void srv_config_defaults(struct srv_config *c);
 
 /* Reads sites.ini at path into sites (which holds the built-ins already); durations up to

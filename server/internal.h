@@ -11,6 +11,7 @@
 #include "sites.h"
 #include "stats.h"
 
+#include <gnutls/crypto.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
@@ -65,7 +66,12 @@ struct req {
 	uint64_t ttfb_us;    /* headers after this (scaled); 0: with the body, after the delay */
 	uint64_t arrived_us; /* clock_now_us at the head */
 	struct timespec arrived_rt; /* CLOCK_REALTIME at the head, for the access log */
-	int held;                   /* a fault=timeout: counted in stats.held */
+	int held;                   /* a fault=timeout or a stall: counted in stats.held */
+	uint64_t body_bytes;        /* request body bytes received */
+	int body_too_big;           /* more than --max-body: 413 */
+	gnutls_hash_hd_t hash;      /* SHA-256 of the body while it arrives; NULL: none yet */
+	char body_sha256[65];       /* hex, "" when there was no body */
+	char ignored[128];          /* unknown query parameters, for X-Latlab-Ignored */
 	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 };
 
@@ -124,6 +130,10 @@ enum MHD_Result srv_reply_json(struct srv_server *srv, struct MHD_Connection *co
 enum MHD_Result srv_reply_error(struct srv_server *srv, struct MHD_Connection *conn,
                                 unsigned status, const char *error, const char *param,
                                 const char *accepted, const char *method, const char *url);
+
+/* Queues a 405 JSON error with an Allow header listing allow. */
+enum MHD_Result srv_reply_not_allowed(struct srv_server *srv, struct MHD_Connection *conn,
+                                      const char *allow, const char *method, const char *url);
 
 /* Queues the 404 for a request no site matches, listing the sites. */
 enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connection *conn,

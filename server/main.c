@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	        "Stand-in web sites with seeded, non-blocking latency, for concurrency lessons.\n"
 	        "Sites naver, google and apple are built in; address one by path (/naver/...)\n"
 	        "or by Host header (naver.com). Query overrides: latency=250ms jitter=20ms\n"
-	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset|empty|timeout|garbage.\n"
+	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset, fail_first=2,\n"
+	        "sequence=503,200, stall_after=1KiB, ttfb=100ms (header X-Latlab-Scenario).\n"
 	        "Endpoints: /__latlab/health, /__latlab/sites, /__latlab/stats, "
 	        "/__latlab/metrics.\n"
 	        "\n"
@@ -59,6 +60,10 @@ static void usage(FILE *f)
 	        "                         clients to trust (e.g. REQUESTS_CA_BUNDLE=PATH)\n"
 	        "  --access-log PATH|-    one line per request: time addr method path status\n"
 	        "                         bytes site seq delay_us (off)\n"
+	        "  --strict-query         unknown query parameters get 400 (default: ignored and\n"
+	        "                         listed in X-Latlab-Ignored)\n"
+	        "  --max-body SIZE        request bodies up to SIZE, 0 to 1GiB; more gets 413\n"
+	        "                         (64MiB)\n"
 	        "  --quiet                print nothing but errors (not even the listening line)\n"
 	        "  --help                 this text\n"
 	        "  --version              the version\n"
@@ -102,6 +107,8 @@ enum {
 	OPT_TLS_KEY,
 	OPT_TLS_CA,
 	OPT_QUIET,
+	OPT_STRICT_QUERY,
+	OPT_MAX_BODY,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -125,6 +132,8 @@ static const struct option options[] = {
         {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"tls-ca", required_argument, NULL, OPT_TLS_CA},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"strict-query", no_argument, NULL, OPT_STRICT_QUERY},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -267,6 +276,16 @@ static int apply_option(int opt, const char *arg, struct srv_config *c)
 		break;
 	case OPT_QUIET:
 		c->quiet = 1;
+		break;
+	case OPT_STRICT_QUERY:
+		c->strict_query = 1;
+		break;
+	case OPT_MAX_BODY:
+		if (units_parse_size(arg, &c->max_body, why, sizeof(why)) != 0 ||
+		    c->max_body > (1ULL << 30))
+			return usage_error("--max-body: invalid size '%s'; accepted: 0 to 1GiB, "
+			                   "e.g. 64MiB",
+			                   arg);
 		break;
 	default:
 		return apply_tls_option(opt, arg, c);

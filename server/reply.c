@@ -94,8 +94,10 @@ static enum MHD_Result queue(struct srv_server *srv, struct MHD_Connection *conn
 
 /* ---- text and JSON ---------------------------------------------------------------------- */
 
-enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
-                               char *text, const char *ctype, const char *method, const char *url)
+/* srv_reply_text with one more header (allow: an Allow header, NULL for none) */
+static enum MHD_Result reply_text(struct srv_server *srv, struct MHD_Connection *conn,
+                                  unsigned status, char *text, const char *ctype, const char *allow,
+                                  const char *method, const char *url)
 {
 	if (!text)
 		return MHD_NO;
@@ -107,10 +109,28 @@ enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *co
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	char code[8];
 	snprintf(code, sizeof(code), "%u", status);
 	access_log(srv, conn, method, url, code, strcmp(method, "HEAD") == 0 ? 0 : len, NULL);
 	return queue(srv, conn, resp, status);
+}
+
+enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               char *text, const char *ctype, const char *method, const char *url)
+{
+	return reply_text(srv, conn, status, text, ctype, NULL, method, url);
+}
+
+enum MHD_Result srv_reply_not_allowed(struct srv_server *srv, struct MHD_Connection *conn,
+                                      const char *allow, const char *method, const char *url)
+{
+	json_t *root = json_pack("{s:s,s:s}", "error", "method not allowed", "accepted", allow);
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return reply_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, "application/json", allow,
+	                  method, url);
 }
 
 enum MHD_Result srv_reply_json(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
@@ -269,6 +289,13 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	if (r->ignored[0])
+		MHD_add_response_header(resp, "X-Latlab-Ignored", r->ignored);
+	if (r->body_bytes) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)r->body_bytes);
+		MHD_add_response_header(resp, "X-Latlab-Body-Bytes", num);
+		MHD_add_response_header(resp, "X-Latlab-Body-Sha256", r->body_sha256);
+	}
 	uint64_t sent = bodiless ? 0 : sh.cut < size ? sh.cut : size;
 	access_log(srv, conn, method, url, status_text(r, &sh, num, sizeof(num)), sent, r);
 	return queue(srv, conn, resp, status);

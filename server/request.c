@@ -16,13 +16,40 @@ struct args {
 	uint64_t max_delay_us;
 	struct srv_param_error *e;
 	int failed;
+	int strict;    /* unknown parameters are errors */
+	char *ignored; /* else their names, comma separated (sizeof(struct req) ignored) */
 };
+
+/* adds key to the X-Latlab-Ignored list: header-safe characters only, bounded */
+static void note_ignored(char *list, size_t cap, const char *key)
+{
+	size_t off = strlen(list);
+
+	if (off + 4 >= cap)
+		return;
+	if (off)
+		list[off++] = ',';
+	for (const char *c = key; *c && off + 4 < cap; c++)
+		list[off++] = ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		               (*c >= '0' && *c <= '9') || strchr("._-", *c))
+		                      ? *c
+		                      : '?';
+	if (off + 4 >= cap) { /* cut short: say so */
+		memcpy(list + off, "...", 3);
+		off += 3;
+	}
+	list[off] = '\0';
+}
 
 static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                               const char *value)
 {
 	struct args *a = cls;
 	(void)kind;
+	if (!a->strict && key && *key && !srv_query_known(key)) {
+		note_ignored(a->ignored, sizeof(((struct req *)0)->ignored), key);
+		return MHD_YES;
+	}
 	if (srv_query_apply(a->o, key, value, a->max_delay_us, a->e) != 0) {
 		a->failed = 1;
 		return MHD_NO; /* stop at the first bad parameter */
@@ -31,10 +58,11 @@ static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind, const char *ke
 }
 
 /* the query overrides, then X-Latlab-Seq unless seq= came; 0, or -EINVAL with *e filled */
-static int read_overrides(struct srv_server *srv, struct MHD_Connection *conn,
-                          struct srv_overrides *o, struct srv_param_error *e)
+static int read_overrides(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                          struct srv_param_error *e)
 {
-	struct args a = {o, srv->cfg->max_delay_us, e, 0};
+	struct srv_overrides *o = &r->o;
+	struct args a = {o, srv->cfg->max_delay_us, e, 0, srv->cfg->strict_query, r->ignored};
 
 	*o = (struct srv_overrides){0};
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, on_arg, &a);
@@ -57,6 +85,31 @@ static enum MHD_Result answer(struct srv_server *srv, struct MHD_Connection *con
 	if (r->redirect && r->verdict.fault == SRV_FAULT_NONE)
 		return srv_reply_redirect(srv, conn, r, method, url);
 	return srv_reply_site(srv, conn, r, method, url);
+}
+
+/* a piece of the request body: counted and hashed, never kept; beyond --max-body only counted */
+static void body_piece(struct srv_server *srv, struct req *r, const char *data, size_t n)
+{
+	r->body_bytes += n;
+	if (r->body_bytes > srv->cfg->max_body) {
+		r->body_too_big = 1;
+		return;
+	}
+	if (!r->hash && gnutls_hash_init(&r->hash, GNUTLS_DIG_SHA256) != 0) {
+		r->hash = NULL;
+		return;
+	}
+	gnutls_hash(r->hash, data, n);
+}
+
+static void body_done(struct req *r)
+{
+	unsigned char d[32];
+
+	gnutls_hash_deinit(r->hash, d);
+	r->hash = NULL;
+	for (int i = 0; i < 32; i++)
+		snprintf(r->body_sha256 + 2 * i, 3, "%02x", d[i]);
 }
 
 /* r's k: seq= or X-Latlab-Seq, else the next of its scenario (X-Latlab-Scenario), else the
@@ -111,17 +164,31 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	int first = c && c->requests++ == 0; /* a new connection's first request */
 
 	r->state = REQ_ANSWERED;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-		return srv_reply_error(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed",
-		                       NULL, "GET, HEAD", method, url);
-	if (strncmp(url, "/__latlab/", 10) == 0)
+	if (r->body_too_big) {
+		char acc[64];
+		snprintf(acc, sizeof(acc), "a request body of at most %llu bytes (--max-body)",
+		         (unsigned long long)cfg->max_body);
+		return srv_reply_error(srv, conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		                       "request body too large", NULL, acc, method, url);
+	}
+	if (strncmp(url, "/__latlab/", 10) == 0) {
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+			return srv_reply_not_allowed(srv, conn, "GET, HEAD", method, url);
 		return srv_admin(srv, conn, url, method);
+	}
 
 	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	const struct srv_site *site = srv_sites_by_host(srv->sites, host);
 	if (!site && !(site = srv_sites_by_path(srv->sites, url)))
 		return srv_reply_unknown_site(srv, conn, url, host, method);
-	if (read_overrides(srv, conn, &r->o, &e) != 0)
+	if (site->methods && !(site->methods & srv_method_bit(method))) {
+		char allow[96];
+		return srv_reply_not_allowed(
+		        srv, conn, srv_methods_format(site->methods, allow, sizeof(allow)), method,
+		        url);
+	}
+	if (read_overrides(srv, conn, r, &e) != 0)
 		return srv_reply_error(srv, conn, MHD_HTTP_BAD_REQUEST, e.error, e.param,
 		                       e.accepted, method, url);
 
@@ -191,7 +258,6 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 	struct srv_server *srv = cls;
 	struct req *r = *con_cls;
 	(void)version;
-	(void)upload_data;
 
 	if (!r) {
 		srv_stats_begin(&srv->stats);
@@ -200,16 +266,23 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 		r->state = REQ_HEAD;
 		r->outcome = OUT_PENDING;
 		r->held = r->redirect = 0;
+		r->body_bytes = 0;
+		r->body_too_big = 0;
+		r->hash = NULL;
+		r->body_sha256[0] = r->ignored[0] = '\0';
 		r->arrived_us = clock_now_us();
 		clock_gettime(CLOCK_REALTIME,
 		              &r->arrived_rt); /* a log timestamp, not an interval */
 		*con_cls = r;
 		return MHD_YES;
 	}
-	if (*upload_data_size) { /* a body nobody asked for: discard it */
+	if (*upload_data_size) {
+		body_piece(srv, r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (r->hash) /* the body is complete */
+		body_done(r);
 	switch (r->state) {
 	case REQ_HEAD:
 		return handle(srv, conn, r, url, method);
@@ -232,6 +305,8 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 
 	if (r && r->held)
 		atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	if (r && r->hash)
+		gnutls_hash_deinit(r->hash, NULL);
 	free(r);
 	*con_cls = NULL;
 	srv_stats_end(&srv->stats);

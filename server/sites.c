@@ -232,3 +232,47 @@ const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *
 	}
 	return best;
 }
+
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "OPTIONS"};
+#define NMETHODS (sizeof(method_names) / sizeof(method_names[0]))
+
+unsigned srv_method_bit(const char *m)
+{
+	for (unsigned i = 0; i < NMETHODS; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+int srv_methods_parse(const char *list, unsigned *mask)
+{
+	char buf[128], *save = NULL;
+	unsigned bits = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *m = strtok_r(buf, ", \t", &save); m; m = strtok_r(NULL, ", \t", &save)) {
+		unsigned bit = srv_method_bit(m);
+		if (!bit)
+			return -EINVAL;
+		bits |= bit;
+	}
+	if (!bits)
+		return -EINVAL;
+	*mask = bits;
+	return 0;
+}
+
+char *srv_methods_format(unsigned mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < NMETHODS && off < len; i++)
+		if (mask & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+			                        method_names[i]);
+	return buf;
+}

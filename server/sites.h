@@ -36,6 +36,7 @@ struct srv_site {
 	struct srv_script script;    /* weighted statuses, faults, fail_first, ... */
 	uint64_t connect_delay_us;   /* added to the first request of each new connection */
 	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host (some site's) */
+	unsigned methods;            /* SRV_METHOD_* bits a site answers; 0 = every method */
 	char content_type[SRV_CTYPE_MAX];
 	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
 	char *body;      /* size bytes of deterministic filler, owned */
@@ -83,6 +84,17 @@ size_t srv_sites_index(const struct srv_sites *s, const struct srv_site *site);
 
 /* The site whose path prefix matches path ("/naver" or "/naver/..."), or NULL. */
 const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *path);
+
+#define SRV_METHOD_FORMS "methods of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, comma separated"
+
+/* The bit of method name m (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS), 0 for another. */
+unsigned srv_method_bit(const char *m);
+
+/* Parses a comma or space separated list of methods into *mask; 0, or -EINVAL. */
+int srv_methods_parse(const char *list, unsigned *mask);
+
+/* mask as "GET, HEAD, ..." (an Allow header) into buf of len bytes; returns buf. */
+char *srv_methods_format(unsigned mask, char *buf, size_t len);
 
 /* Generates len bytes of a site's body: an HTML page of deterministic filler. */
 void srv_body_fill(char *buf, size_t len, const char *site_name);

@@ -1,5 +1,5 @@
 /* fuzz_query.c -- libFuzzer target for latlab-server's query overrides and X-Latlab-Seq.
- * fuzz-sources: server/query.c
+ * fuzz-sources: server/query.c server/script.c
  *
  * Input: "key=value" (no '=': a key without value); the first byte also picks the max delay.
  * Invariants: only 0 or -EINVAL; on error a named parameter, a message and the accepted form,

@@ -244,4 +244,77 @@ def sites_ini_scripts_failures_bandwidth_and_faults():
         check_eq(got, {200, 500}, "weighted statuses from sites.ini")
 
 
+METHODS_SCRIPT = r"""
+import asyncio, hashlib, json, sys, requests, aiohttp
+url = sys.argv[1]
+body = b"x" * 100000
+out = {}
+for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+    r = requests.request(m, url, data=body)
+    out["requests " + m] = [r.status_code, r.headers.get("X-Latlab-Delay-Us"),
+                            r.headers.get("X-Latlab-Body-Bytes"), r.headers.get("X-Latlab-Body-Sha256")]
+async def aio():
+    async with aiohttp.ClientSession() as s:
+        for m in ("POST", "PUT", "DELETE"):
+            async with s.request(m, url, data=body) as r:
+                await r.read()
+                out["aiohttp " + m] = [r.status, r.headers.get("X-Latlab-Delay-Us"),
+                                       r.headers.get("X-Latlab-Body-Bytes"),
+                                       r.headers.get("X-Latlab-Body-Sha256")]
+asyncio.run(aio())
+print(json.dumps(out))
+"""
+
+
+@test
+def every_method_gets_the_delay_status_and_faults_and_its_body_is_hashed():
+    import hashlib
+    import json
+    sha = hashlib.sha256(b"x" * 100000).hexdigest()
+    with CheckedServer() as s:
+        out = subprocess.run(["/usr/bin/python3", "-c", METHODS_SCRIPT,
+                              s.url + "/google?latency=30ms&status=201"],
+                             capture_output=True, text=True, timeout=60)
+        got = json.loads(out.stdout)
+        check_eq(len(got), 9, out.stderr)
+        for who, (status, delay, nbytes, digest) in got.items():
+            check_eq((status, delay, nbytes, digest), (201, "30000", "100000", sha), who)
+        rc = subprocess.run(["curl", "-s", "-o", os.devnull, "-X", "POST", "--data", "a=1",
+                             s.url + "/google?latency=0&fault=reset"]).returncode
+        check_eq(rc, 56, "a POST gets the fault too")
+
+
+@test
+def a_body_beyond_max_body_gets_413():
+    with CheckedServer("--max-body", "1KiB") as s:
+        status, _, doc = http_json(s.url + "/google", method="POST", body=b"y" * 1025)
+        check_eq(status, 413)
+        check("--max-body" in doc["accepted"], doc)
+        status, _, _ = http_get(s.url + "/google?latency=0", method="POST", body=b"y" * 1024)
+        check_eq(status, 200)
+
+
+@test
+def unknown_query_parameters_are_ignored_and_listed_unless_strict():
+    with CheckedServer(*FAST) as s:
+        status, headers, _ = http_get(s.url + "/naver?q=shoes&page=2&latency=0&x%0d%0ay=1")
+        check_eq(status, 200)
+        check_eq(headers.get("x-latlab-ignored"), "q,page,x??y")
+        status, headers, _ = http_get(s.url + "/naver?latency=0")
+        check("x-latlab-ignored" not in headers, "nothing ignored, no header")
+    with CheckedServer("--strict-query", *FAST) as s:
+        status, _, doc = http_json(s.url + "/naver?q=shoes")
+        check_eq((status, doc["param"]), (400, "q"))
+
+
+@test
+def a_method_the_site_excludes_gets_405_with_allow():
+    from latlab import config_file
+    ini = config_file("[readonly]\nlatency = 0\nmethods = GET, HEAD\n")
+    with CheckedServer("--config", ini) as s:
+        status, headers, doc = http_json(s.url + "/readonly", method="POST", body=b"z")
+        check_eq((status, headers.get("allow"), doc["accepted"]), (405, "GET, HEAD", "GET, HEAD"))
+        check_eq(http_get(s.url + "/readonly")[0], 200)
+
+
 run()
