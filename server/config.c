@@ -30,6 +30,7 @@ void srv_config_defaults(struct srv_config *c)
 	c->conn_memory = 6 * 1024;
 	c->https_port = -1;
 	c->max_body = 64ULL << 20;
+	c->journal = 10000;
 }
 
 /* latency keys seen in one site's section(s), resolved into a model after the whole file */
@@ -113,8 +114,11 @@ static int key_fail(struct parse *p, int line, const char *key, const char *acce
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%d: key '%s': %s; accepted: %s", p->path, line, key, msg,
-	         accepted);
+	if (p->path)
+		snprintf(p->err, p->errlen, "%s:%d: key '%s': %s; accepted: %s", p->path, line, key,
+		         msg, accepted);
+	else /* keys given at runtime */
+		snprintf(p->err, p->errlen, "key '%s': %s; accepted: %s", key, msg, accepted);
 	p->failed = true;
 	return 0;
 }
@@ -397,5 +401,20 @@ int srv_config_load(const char *path, struct srv_sites *sites, char *err, size_t
 	for (size_t i = 0; i < sites->n; i++)
 		if (resolve_model(&p, &sites->site[i], &p.keys[i]) != 0)
 			return -EINVAL;
+	return 0;
+}
+
+int srv_config_apply(struct srv_sites *sites, const char *name, const char *const *keys,
+                     const char *const *values, size_t n, char *err, size_t errlen)
+{
+	struct parse p = {.sites = sites, .err = err, .errlen = errlen};
+
+	for (size_t i = 0; i < n && !p.failed; i++)
+		on_key(&p, name, keys[i], values[i]);
+	if (p.failed)
+		return -EINVAL;
+	struct srv_site *site = srv_sites_get(sites, name);
+	if (site && resolve_model(&p, site, &p.keys[site - sites->site]) != 0)
+		return -EINVAL;
 	return 0;
 }

@@ -5,6 +5,8 @@
 #define LATLAB_SERVER_INTERNAL_H
 
 #include "config.h"
+#include "journal.h"
+#include "live.h"
 #include "query.h"
 #include "scenario.h"
 #include "server.h"
@@ -20,9 +22,11 @@
 
 struct srv_server {
 	const struct srv_config *cfg;
-	const struct srv_sites *sites;
+	const struct srv_sites *sites; /* the configured table (its bodies serve every table) */
+	struct srv_live *live;         /* the live table: srv_live_sites(live) */
 	struct srv_stats stats;
 	struct srv_scenarios *scenarios; /* X-Latlab-Scenario's counters */
+	struct srv_journal *journal;     /* recent requests; NULL: --journal 0 */
 	struct srv_timer *timer;
 	struct MHD_Daemon *daemon;
 	struct srv_acceptor *acceptor; /* the listening socket and its accept thread */
@@ -33,6 +37,7 @@ struct srv_server {
 	int changed_fd;      /* eventfd: while draining, a request completed or resumed */
 	int log_fd;          /* access log, -1 when off */
 	unsigned port, tls_port;
+	struct MHD_Daemon *admin_daemon; /* --admin ADDR:PORT's listener, NULL: none */
 	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
 	char start_err[256];
 };
@@ -58,6 +63,7 @@ enum req_outcome {
 struct req {
 	enum req_state state;
 	enum req_outcome outcome;
+	const struct srv_sites *sites; /* the live table when it arrived: site is one of its */
 	const struct srv_site *site;
 	struct srv_overrides o;
 	struct srv_verdict verdict; /* the status or fault the script chose */
@@ -72,6 +78,11 @@ struct req {
 	gnutls_hash_hd_t hash;      /* SHA-256 of the body while it arrives; NULL: none yet */
 	char body_sha256[65];       /* hex, "" when there was no body */
 	char ignored[128];          /* unknown query parameters, for X-Latlab-Ignored */
+	uint64_t journal_id;        /* its journal entry, 0: none */
+	unsigned sent_status;       /* the status queued, 0: none */
+	uint64_t answered_us;       /* clock_now_us when the answer was queued, 0: not */
+	char *admin_body;           /* a /__latlab/ request's body (malloc'd), NULL: none */
+	size_t admin_len;
 	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 };
 
@@ -156,6 +167,16 @@ enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection
 enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
                                const struct req *r, const char *method, const char *url);
 
+/* ---- trail.c: a request's journal entry ---- */
+
+/* Records r's arrival in the journal (r->journal_id) with the status it is to get (0: none
+ * yet); a no-op when the journal is off. Call once, when r is complete. */
+void srv_trail_arrive(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                      const char *url, const char *method, unsigned status);
+
+/* Records how r ended (its outcome, else from toe), from the completion callback. */
+void srv_trail_end(struct srv_server *srv, struct req *r, enum MHD_RequestTerminationCode toe);
+
 /* ---- body.c: the site's body and the faults' socket helpers ---- */
 
 /* how a generated body goes out */
@@ -182,8 +203,17 @@ void srv_conn_reset(struct MHD_Connection *conn);
 
 /* ---- admin.c ---- */
 
-/* Answers a request for /__latlab/... (url starts with it); 404 for an unknown endpoint. */
+/* Answers a request for /__latlab/... (url starts with it) whose body (a PUT's JSON; NULL
+ * when none) is body, len bytes; 404 for an unknown endpoint, 405 with Allow for a method
+ * the endpoint does not take. */
 enum MHD_Result srv_admin(struct srv_server *srv, struct MHD_Connection *conn, const char *url,
-                          const char *method);
+                          const char *method, const char *body, size_t len);
+
+/* Appends n bytes of an admin request's body to *buf (malloc'd, NUL-terminated; the caller
+ * frees). 0, -E2BIG beyond 64 KiB, or -ENOMEM. */
+int srv_admin_body(char **buf, size_t *len, const char *data, size_t n);
+
+/* Starts the admin API's own listener on --admin ADDR:PORT; NULL with a one-line err. */
+struct MHD_Daemon *srv_admin_listen(struct srv_server *srv, char *err, size_t errlen);
 
 #endif

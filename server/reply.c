@@ -162,11 +162,14 @@ enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connec
 
 	off += (size_t)snprintf(accepted, sizeof(accepted),
 	                        "a path /SITE[/...] or a Host of a site; sites:");
-	for (size_t i = 0; i < srv->sites->n; i++) {
-		json_array_append_new(names, json_string(srv->sites->site[i].name));
+	const struct srv_sites *sites = srv_live_sites(srv->live);
+	for (size_t i = 0; i < sites->n; i++) {
+		if (!sites->site[i].path[0])
+			continue; /* removed at runtime */
+		json_array_append_new(names, json_string(sites->site[i].name));
 		if (off < sizeof(accepted))
 			off += (size_t)snprintf(accepted + off, sizeof(accepted) - off, " %s",
-			                        srv->sites->site[i].path);
+			                        sites->site[i].path);
 	}
 	json_object_set_new(root, "error", json_string("unknown site"));
 	json_object_set_new(root, "path", srv_json_safe(url));
@@ -265,7 +268,7 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	char num[32];
 
 	/* a faulted request counts for its site like an answered one */
-	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
+	srv_stats_answered(&srv->stats, srv_sites_index(r->sites, site));
 	r->outcome = OUT_ANSWERED;
 	if (f != SRV_FAULT_NONE)
 		atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
@@ -297,6 +300,8 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 		MHD_add_response_header(resp, "X-Latlab-Body-Sha256", r->body_sha256);
 	}
 	uint64_t sent = bodiless ? 0 : sh.cut < size ? sh.cut : size;
+	r->sent_status = status;
+	r->answered_us = clock_now_us();
 	access_log(srv, conn, method, url, status_text(r, &sh, num, sizeof(num)), sent, r);
 	return queue(srv, conn, resp, status);
 }

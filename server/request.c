@@ -129,7 +129,7 @@ static int number(struct srv_server *srv, struct MHD_Connection *conn, struct re
 		return 0;
 	}
 	if (!r->scenario) {
-		r->seq = srv_stats_next_seq(&srv->stats, srv_sites_index(srv->sites, r->site));
+		r->seq = srv_stats_next_seq(&srv->stats, srv_sites_index(r->sites, r->site));
 		return 0;
 	}
 	if (srv_scenarios_next(srv->scenarios, r->scenario, &r->seq) != 0) {
@@ -154,48 +154,74 @@ static uint64_t ttfb_of(const struct srv_config *cfg, const struct srv_site *sit
 	return d >= (double)cfg->max_delay_us ? cfg->max_delay_us : (uint64_t)d;
 }
 
+/* refuses r with status: journaled (with status), then error (a JSON error, or NULL when
+ * the reply was queued already) */
+static enum MHD_Result refuse(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                              const char *url, const char *method, unsigned status,
+                              const struct srv_param_error *e)
+{
+	srv_trail_arrive(srv, conn, r, url, method, status);
+	r->sent_status = status;
+	r->answered_us = clock_now_us();
+	return srv_reply_error(srv, conn, status, e->error,
+	                       status == MHD_HTTP_BAD_REQUEST ? e->param : NULL, e->accepted,
+	                       method, url);
+}
+
+/* the site of r by Host, else by path; NULL when refused (*rc: the refusal's) */
+static const struct srv_site *route(struct srv_server *srv, struct MHD_Connection *conn,
+                                    struct req *r, const char *url, const char *method,
+                                    enum MHD_Result *rc)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const struct srv_site *site = srv_sites_by_host(r->sites, host);
+	char allow[96];
+
+	if (!site && !(site = srv_sites_by_path(r->sites, url))) {
+		srv_trail_arrive(srv, conn, r, url, method, MHD_HTTP_NOT_FOUND);
+		r->sent_status = MHD_HTTP_NOT_FOUND;
+		*rc = srv_reply_unknown_site(srv, conn, url, host, method);
+		return NULL;
+	}
+	if (site->methods && !(site->methods & srv_method_bit(method))) {
+		r->site = site;
+		srv_trail_arrive(srv, conn, r, url, method, MHD_HTTP_METHOD_NOT_ALLOWED);
+		r->sent_status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		*rc = srv_reply_not_allowed(srv, conn,
+		                            srv_methods_format(site->methods, allow, sizeof(allow)),
+		                            method, url);
+		return NULL;
+	}
+	return site;
+}
+
 /* the request is complete: route, validate, then answer now or suspend until the delay */
 static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
                               const char *url, const char *method)
 {
 	const struct srv_config *cfg = srv->cfg;
-	struct srv_param_error e;
+	struct srv_param_error e = {{0}, {0}, {0}};
+	enum MHD_Result rc = MHD_NO;
 	struct srv_conn *c = srv_conn_of(conn);
 	int first = c && c->requests++ == 0; /* a new connection's first request */
 
 	r->state = REQ_ANSWERED;
+	if (strncmp(url, "/__latlab/", 10) == 0 && !r->body_too_big)
+		return srv_admin(srv, conn, url, method, r->admin_body, r->admin_len);
 	if (r->body_too_big) {
-		char acc[64];
-		snprintf(acc, sizeof(acc), "a request body of at most %llu bytes (--max-body)",
+		snprintf(e.error, sizeof(e.error), "request body too large");
+		snprintf(e.accepted, sizeof(e.accepted),
+		         "a request body of at most %llu bytes (--max-body)",
 		         (unsigned long long)cfg->max_body);
-		return srv_reply_error(srv, conn, MHD_HTTP_CONTENT_TOO_LARGE,
-		                       "request body too large", NULL, acc, method, url);
+		return refuse(srv, conn, r, url, method, MHD_HTTP_CONTENT_TOO_LARGE, &e);
 	}
-	if (strncmp(url, "/__latlab/", 10) == 0) {
-		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
-		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
-			return srv_reply_not_allowed(srv, conn, "GET, HEAD", method, url);
-		return srv_admin(srv, conn, url, method);
-	}
-
-	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
-	const struct srv_site *site = srv_sites_by_host(srv->sites, host);
-	if (!site && !(site = srv_sites_by_path(srv->sites, url)))
-		return srv_reply_unknown_site(srv, conn, url, host, method);
-	if (site->methods && !(site->methods & srv_method_bit(method))) {
-		char allow[96];
-		return srv_reply_not_allowed(
-		        srv, conn, srv_methods_format(site->methods, allow, sizeof(allow)), method,
-		        url);
-	}
-	if (read_overrides(srv, conn, r, &e) != 0)
-		return srv_reply_error(srv, conn, MHD_HTTP_BAD_REQUEST, e.error, e.param,
-		                       e.accepted, method, url);
-
+	r->sites = srv_live_sites(srv->live); /* one atomic load: this table for good */
+	const struct srv_site *site = route(srv, conn, r, url, method, &rc);
+	if (!site)
+		return rc;
 	r->site = site;
-	if (number(srv, conn, r, &e) != 0)
-		return srv_reply_error(srv, conn, MHD_HTTP_BAD_REQUEST, e.error, e.param,
-		                       e.accepted, method, url);
+	if (read_overrides(srv, conn, r, &e) != 0 || number(srv, conn, r, &e) != 0)
+		return refuse(srv, conn, r, url, method, MHD_HTTP_BAD_REQUEST, &e);
 	r->delay_us =
 	        srv_delay_of(site, &r->o, cfg->seed, r->seq, cfg->time_scale, cfg->max_delay_us);
 	if (first) { /* the round trips of the connection's set-up, paid once */
@@ -204,6 +230,7 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 		if (r->delay_us > cfg->max_delay_us)
 			r->delay_us = cfg->max_delay_us;
 	}
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
 	r->redirect = srv_site_redirect(site, host) != NULL;
 	r->verdict = srv_script_decide(&site->script, &r->o.script, site->status, cfg->seed,
 	                               site->stream, r->seq);
@@ -213,6 +240,7 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	                                                      : r->delay_us;
 	if (atomic_load_explicit(&srv->stopping, memory_order_relaxed))
 		wait = r->delay_us = r->ttfb_us = 0;
+	srv_trail_arrive(srv, conn, r, url, method, r->verdict.fault ? 0 : r->verdict.status);
 	if (wait == 0) /* no delay, or a fault with none: answer (or misbehave) now */
 		return answer(srv, conn, r, method, url);
 
@@ -270,6 +298,15 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 		r->body_too_big = 0;
 		r->hash = NULL;
 		r->body_sha256[0] = r->ignored[0] = '\0';
+		r->site = NULL;
+		r->sites = NULL;
+		r->scenario = NULL;
+		r->seq = r->delay_us = 0;
+		r->verdict = (struct srv_verdict){0, SRV_FAULT_NONE};
+		r->journal_id = r->answered_us = 0;
+		r->sent_status = 0;
+		r->admin_body = NULL;
+		r->admin_len = 0;
 		r->arrived_us = clock_now_us();
 		clock_gettime(CLOCK_REALTIME,
 		              &r->arrived_rt); /* a log timestamp, not an interval */
@@ -277,7 +314,11 @@ enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		body_piece(srv, r, upload_data, *upload_data_size);
+		if (strncmp(url, "/__latlab/", 10) != 0)
+			body_piece(srv, r, upload_data, *upload_data_size);
+		else if (srv_admin_body(&r->admin_body, &r->admin_len, upload_data,
+		                        *upload_data_size) != 0)
+			r->body_too_big = 1;
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -301,14 +342,19 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	struct srv_server *srv = cls;
 	struct req *r = *con_cls;
 	(void)conn;
-	(void)toe;
 
 	if (r && r->held)
 		atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
 	if (r && r->hash)
 		gnutls_hash_deinit(r->hash, NULL);
+	if (r) {
+		srv_trail_end(srv, r, toe);
+		free(r->admin_body);
+	}
 	free(r);
 	*con_cls = NULL;
-	srv_stats_end(&srv->stats);
+	uint64_t gen = srv_live_gen(srv->live); /* before: tables retired by now are free */
+	if (srv_stats_end(&srv->stats) == 0)
+		srv_live_quiet(srv->live, gen); /* nothing in flight: no table is held */
 	srv_server_changed(srv);
 }

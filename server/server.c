@@ -212,8 +212,12 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (!(srv->scenarios = srv_scenarios_new())) {
+	if (!(srv->live = srv_live_new(sites)) || !(srv->scenarios = srv_scenarios_new())) {
 		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (cfg->journal && !(srv->journal = srv_journal_new(cfg->journal))) {
+		snprintf(err, errlen, "--journal %zu: out of memory", cfg->journal);
 		goto fail;
 	}
 
@@ -239,6 +243,9 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		         srv->start_err[0] ? srv->start_err : "unknown error");
 		goto fail;
 	}
+	if (cfg->admin == SRV_ADMIN_OWN &&
+	    !(srv->admin_daemon = srv_admin_listen(srv, err, errlen)))
+		goto fail;
 	srv->port = srv_acceptor_port(srv->acceptor);
 	if (cfg->https_port >= 0 && start_https(srv, backlog, err, errlen) != 0)
 		goto fail;
@@ -257,6 +264,8 @@ fail:
 	srv_acceptor_close(srv->acceptor);
 	if (srv->tls_daemon)
 		MHD_stop_daemon(srv->tls_daemon);
+	if (srv->admin_daemon)
+		MHD_stop_daemon(srv->admin_daemon);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	srv_acceptor_free(srv->tls_acceptor);
@@ -267,6 +276,8 @@ fail:
 		close(srv->log_fd);
 	srv_acceptor_free(srv->acceptor);
 	srv_scenarios_free(srv->scenarios);
+	srv_journal_free(srv->journal);
+	srv_live_free(srv->live);
 	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
@@ -367,6 +378,8 @@ void srv_server_stop(struct srv_server *s)
 	MHD_stop_daemon(s->daemon);
 	if (s->tls_daemon)
 		MHD_stop_daemon(s->tls_daemon);
+	if (s->admin_daemon)
+		MHD_stop_daemon(s->admin_daemon);
 	srv_acceptor_free(s->acceptor);
 	srv_acceptor_free(s->tls_acceptor);
 	srv_timer_stop(s->timer);
@@ -374,6 +387,8 @@ void srv_server_stop(struct srv_server *s)
 	if (s->log_fd >= 0)
 		close(s->log_fd);
 	srv_scenarios_free(s->scenarios);
+	srv_journal_free(s->journal);
+	srv_live_free(s->live);
 	srv_stats_destroy(&s->stats);
 	free(s);
 }

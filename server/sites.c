@@ -135,7 +135,7 @@ static int fail(char *err, size_t errlen, int code, const char *site, const char
 	return code;
 }
 
-int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+int srv_sites_check(const struct srv_sites *s, char *err, size_t errlen)
 {
 	char why[160];
 
@@ -144,7 +144,7 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		struct srv_site *a = &s->site[i];
+		const struct srv_site *a = &s->site[i];
 		if (latency_validate(&a->model, why, sizeof(why)) != 0)
 			return fail(err, errlen, -EINVAL, a->name, why);
 		if (a->redirect[0] && !srv_sites_by_host(s, a->redirect)) {
@@ -153,7 +153,7 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		}
 		for (size_t j = 0; j < i; j++) {
 			const struct srv_site *b = &s->site[j];
-			if (strcmp(a->path, b->path) == 0) {
+			if (a->path[0] && strcmp(a->path, b->path) == 0) {
 				snprintf(why, sizeof(why), "path '%s' is also site '%s''s", a->path,
 				         b->name);
 				return fail(err, errlen, -EINVAL, a->name, why);
@@ -168,6 +168,15 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 					}
 		}
 	}
+	return 0;
+}
+
+int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+{
+	int rc = srv_sites_check(s, err, errlen);
+
+	if (rc != 0)
+		return rc;
 	if (!s->filler && !(s->filler = malloc(SRV_FILLER_PERIOD)))
 		return fail(err, errlen, -ENOMEM, "*", "out of memory");
 	srv_body_fill(s->filler, SRV_FILLER_PERIOD, "latlab");

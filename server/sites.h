@@ -67,6 +67,9 @@ int srv_site_name_check(const char *name);
  * 0, or -EINVAL/-ENOMEM with a one-line message naming the site. */
 int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen);
 
+/* The cross-checks of srv_sites_finish without the bodies: 0, or -EINVAL with the message. */
+int srv_sites_check(const struct srv_sites *s, char *err, size_t errlen);
+
 /* Frees the bodies (the table itself is the caller's). */
 void srv_sites_free(struct srv_sites *s);
 
