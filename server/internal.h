@@ -81,6 +81,7 @@ struct req {
 	uint64_t journal_id;        /* its journal entry, 0: none */
 	unsigned sent_status;       /* the status queued, 0: none */
 	uint64_t answered_us;       /* clock_now_us when the answer was queued, 0: not */
+	const char *method, *url;   /* libmicrohttpd's, valid until the completion callback */
 	char *admin_body;           /* a /__latlab/ request's body (malloc'd), NULL: none */
 	size_t admin_len;
 	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */

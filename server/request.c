@@ -250,6 +250,8 @@ static enum MHD_Result handle(struct srv_server *srv, struct MHD_Connection *con
 	}
 	atomic_fetch_add_explicit(&srv->stats.delay_us_sum, r->delay_us, memory_order_relaxed);
 	r->deadline_us = clock_now_us() + wait;
+	r->method = method;
+	r->url = url;
 	r->state = REQ_SUSPENDED;
 	srv_suspend_until(srv, conn, r->deadline_us, 1);
 	return MHD_YES;
@@ -341,8 +343,11 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 {
 	struct srv_server *srv = cls;
 	struct req *r = *con_cls;
-	(void)conn;
 
+	if (r && r->state == REQ_SUSPENDED) { /* the daemon stopped under it: never resumed */
+		r->outcome = OUT_CUT_AT_STOP;
+		srv_reply_none(srv, conn, r, r->method, r->url);
+	}
 	if (r && r->held)
 		atomic_fetch_sub_explicit(&srv->stats.held, 1, memory_order_relaxed);
 	if (r && r->hash)

@@ -94,6 +94,30 @@ def access_log_shows_faults_bodiless_replies_and_arrival_times():
     check_eq(by_seq["6"][4:6], ["fault=reset", "0"])
 
 
+@test
+def a_stop_that_cuts_a_delay_short_logs_cut_at_stop():
+    from latlab import Server
+    s = Server("--access-log", "PLACEHOLDER", "--grace", "200ms")
+    log = os.path.join(s.tmp.name, "access.log")
+    s.args[1] = log
+    s.start()
+    try:
+        t = threading.Thread(target=lambda: subprocess.run(
+            ["curl", "-s", "-m", "5", s.url + "/naver?latency=10s"], capture_output=True))
+        t.start()
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        s.stop()
+        took = time.monotonic() - t0
+        t.join()
+        with open(log) as f:
+            lines = f.read().splitlines()
+    finally:
+        s.tmp.cleanup()
+    check(took < 2.0 * SLACK, "stop took %.2fs with --grace 200ms" % took)
+    check_eq([l.split()[4] for l in lines], ["cut_at_stop"], repr(lines))
+
+
 # what each fault does to real clients, as README documents it: (query, curl exit code,
 # requests exception or "short body", aiohttp exception)
 FAULTS = [
