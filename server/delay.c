@@ -95,6 +95,18 @@ static size_t watch_collect(struct srv_timer *t)
 	return n;
 }
 
+/* A round costs ~0.4 us per watched socket: beyond WATCH_CHEAP of them the rounds spread
+ * out in proportion (up to WATCH_SLOWEST times the interval), so the cost stays ~0.4% of a
+ * core at 10,000 and a client that left is noticed within 10 intervals at worst. */
+#define WATCH_CHEAP   1000
+#define WATCH_SLOWEST 10
+
+static uint64_t watch_interval(const struct srv_timer *t)
+{
+	size_t x = t->watched / WATCH_CHEAP;
+	return t->watch_every_us * (x < 1 ? 1 : x > WATCH_SLOWEST ? WATCH_SLOWEST : x);
+}
+
 /* One round: polls every watched socket at once (unlocked) and makes the items whose peer is
  * gone due now. Lock held on entry and on return. Only the timer thread pops items (a flush
  * empties the heap for good), so an item found gone is still the same pending item. */
@@ -142,7 +154,7 @@ static void *timer_main(void *p)
 		if (t->watched && !t->flushed) {
 			if (now >= t->next_watch_us) {
 				watch_round(t);
-				t->next_watch_us = clock_now_us() + t->watch_every_us;
+				t->next_watch_us = clock_now_us() + watch_interval(t);
 				continue;
 			}
 			if (wake > t->next_watch_us)
