@@ -383,6 +383,8 @@ enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	r->sent_status = MHD_HTTP_MOVED_PERMANENTLY;
+	r->answered_us = clock_now_us();
 	access_log(srv, conn, method, url, "301", n > 0 && strcmp(method, "HEAD") ? (uint64_t)n : 0,
 	           r);
 	return queue(srv, conn, resp, MHD_HTTP_MOVED_PERMANENTLY);

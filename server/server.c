@@ -193,6 +193,28 @@ static int start_https(struct srv_server *srv, int backlog, char *err, size_t er
 	return 0;
 }
 
+/* what the server keeps as a test double: the live site table, the scenarios, the journal;
+ * 0, or -ENOMEM with err set */
+static int start_double(struct srv_server *srv, char *err, size_t errlen)
+{
+	if (!(srv->live = srv_live_new(srv->sites)) || !(srv->scenarios = srv_scenarios_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (srv->cfg->journal && !(srv->journal = srv_journal_new(srv->cfg->journal))) {
+		snprintf(err, errlen, "--journal %zu: out of memory", srv->cfg->journal);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_double(struct srv_server *srv)
+{
+	srv_scenarios_free(srv->scenarios);
+	srv_journal_free(srv->journal);
+	srv_live_free(srv->live);
+}
+
 struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
                                     char *err, size_t errlen)
 {
@@ -212,15 +234,8 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (!(srv->live = srv_live_new(sites)) || !(srv->scenarios = srv_scenarios_new())) {
-		snprintf(err, errlen, "out of memory");
+	if (start_double(srv, err, errlen) != 0)
 		goto fail;
-	}
-	if (cfg->journal && !(srv->journal = srv_journal_new(cfg->journal))) {
-		snprintf(err, errlen, "--journal %zu: out of memory", cfg->journal);
-		goto fail;
-	}
-
 	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
 	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
@@ -275,9 +290,7 @@ fail:
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
 	srv_acceptor_free(srv->acceptor);
-	srv_scenarios_free(srv->scenarios);
-	srv_journal_free(srv->journal);
-	srv_live_free(srv->live);
+	free_double(srv);
 	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
@@ -386,9 +399,7 @@ void srv_server_stop(struct srv_server *s)
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
-	srv_scenarios_free(s->scenarios);
-	srv_journal_free(s->journal);
-	srv_live_free(s->live);
+	free_double(s);
 	srv_stats_destroy(&s->stats);
 	free(s);
 }
