@@ -7,20 +7,28 @@
 #include "capacity.h"
 #include "config.h"
 #include "idle.h"
+#include "journal.h"
+#include "live.h"
 #include "query.h"
+#include "scenario.h"
 #include "server.h"
 #include "sites.h"
 #include "stats.h"
 
+#include <gnutls/crypto.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 struct srv_server {
 	const struct srv_config *cfg;
-	const struct srv_sites *sites;
+	const struct srv_sites *sites; /* the configured table (its bodies serve every table) */
+	struct srv_live *live;         /* the live table: srv_live_sites(live) */
 	struct srv_stats stats;
+	struct srv_scenarios *scenarios; /* X-Latlab-Scenario's counters */
+	struct srv_journal *journal;     /* recent requests; NULL: --journal 0 */
 	struct srv_timer *timer;
 	struct srv_capacity *capacity; /* finite sites' slots and queues */
 	struct MHD_Daemon *daemon;
@@ -34,6 +42,7 @@ struct srv_server {
 	int changed_fd;      /* eventfd: while draining, a request completed or resumed */
 	int log_fd;          /* access log, -1 when off */
 	unsigned port, tls_port;
+	struct MHD_Daemon *admin_daemon; /* --admin ADDR:PORT's listener, NULL: none */
 	atomic_int starting; /* libmicrohttpd's messages go to start_err, for one error line */
 	char start_err[256];
 };
@@ -48,7 +57,9 @@ enum req_state {
 };
 
 /* Where a request of a finite site is (capacity.h). A queued request is suspended with no
- * timer; the thread that frees a slot writes its deadline and hands it to the timer. */
+ * timer entry: whichever thread takes it out of the queue (a slot freed, its client gone, a
+ * stop; capacity.c decides under the site's lock, so exactly one) writes its deadline and
+ * hands it to the timer. */
 enum req_slot {
 	SLOT_NONE,     /* the site has no capacity limit, or the slot was given back */
 	SLOT_QUEUED,   /* waiting in the site's queue */
@@ -56,18 +67,45 @@ enum req_slot {
 	SLOT_REJECTED, /* the queue was full: answered with the site's overload answer */
 };
 
+/* How a request ended, for the journal. */
+enum req_outcome {
+	OUT_PENDING,     /* not ended yet */
+	OUT_ANSWERED,    /* answered (or its fault carried out) */
+	OUT_CLIENT_GONE, /* its client left during the delay or while queued */
+	OUT_CUT_AT_STOP, /* a stop cut its delay (or its wait for a slot) short */
+};
+
 /* one request, from its head (allocated) to libmicrohttpd's completion callback (freed) */
 struct req {
 	enum req_state state;
+	enum req_outcome outcome;
+	const struct srv_sites *sites; /* the live table when it arrived: site is one of its */
 	const struct srv_site *site;
 	struct srv_overrides o;
+	struct srv_verdict verdict; /* the status or fault the script chose */
+	const char *scenario;       /* X-Latlab-Scenario (libmicrohttpd's copy), NULL: the site */
 	uint64_t seq, delay_us, deadline_us;
-	int held;     /* a fault=timeout: counted in stats.held */
+	uint64_t ttfb_us;    /* headers after this (scaled); 0: with the body, after the delay */
+	uint64_t arrived_us; /* clock_now_us at the head */
+	struct timespec arrived_rt; /* CLOCK_REALTIME at the head, for the access log */
+	int held;                   /* a fault=timeout or a stall: counted in stats.held */
+	uint64_t body_bytes;        /* request body bytes received */
+	int body_too_big;           /* more than --max-body: 413 */
+	gnutls_hash_hd_t hash;      /* SHA-256 of the body while it arrives; NULL: none yet */
+	char body_sha256[65];       /* hex, "" when there was no body */
+	char ignored[128];          /* unknown query parameters, for X-Latlab-Ignored */
+	uint64_t journal_id;        /* its journal entry, 0: none */
+	unsigned sent_status;       /* the status queued, 0: none */
+	uint64_t answered_us;       /* clock_now_us when the answer was queued, 0: not */
+	const char *method, *url;   /* libmicrohttpd's, valid until the completion callback */
+	char *admin_body;           /* a /__latlab/ request's body (malloc'd), NULL: none */
+	size_t admin_len;
 	int redirect; /* answered with the site's 301 (reply.c's srv_reply_redirect) */
 	/* finite capacity: the queue entry, the slot, how long it waited, and what it waits for */
 	struct srv_cap_waiter cap;
 	enum req_slot slot;
 	uint64_t queue_us, wait_us;
+	uint64_t start_us; /* when its delay began: its arrival, or when it took a slot */
 	struct MHD_Connection *conn;
 };
 
@@ -89,13 +127,16 @@ struct srv_conn *srv_conn_of(struct MHD_Connection *conn);
 
 /* Suspends conn and schedules its resume at deadline_us (clock_now_us time). Call only from
  * the access handler or a content reader of conn, which must then return at once. Without
- * memory for the timer it resumes conn at once. */
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
+ * memory for the timer it resumes conn at once. With watch, the timer also resumes conn early
+ * once its client is gone (the handler sees the deadline not reached). */
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                       int watch);
 
 /* The two halves of srv_suspend_until: srv_suspend counts and suspends conn (same rules);
- * srv_schedule hands the suspended conn to the timer (from any thread). */
+ * srv_schedule hands the suspended conn to the timer (from any thread), watched or not. */
 void srv_suspend(struct srv_server *srv, struct MHD_Connection *conn);
-void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us);
+void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                  int watch);
 
 /* While draining, wakes srv_server_drain and srv_server_stop to look at the counters again;
  * call after lowering stats.in_flight, stats.held or stats.suspended. */
@@ -108,9 +149,6 @@ void srv_server_changed(struct srv_server *srv);
 enum MHD_Result srv_request_access(void *cls, struct MHD_Connection *conn, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls);
-
-/* A stop: cuts every request still queued for a slot (resumed at once, then closed). */
-void srv_request_cut_queued(struct srv_server *srv);
 
 /* MHD_OPTION_NOTIFY_COMPLETED: frees the struct req and counts the request out. */
 void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -134,29 +172,105 @@ enum MHD_Result srv_reply_error(struct srv_server *srv, struct MHD_Connection *c
                                 unsigned status, const char *error, const char *param,
                                 const char *accepted, const char *method, const char *url);
 
+/* Queues a 405 JSON error with an Allow header listing allow. */
+enum MHD_Result srv_reply_not_allowed(struct srv_server *srv, struct MHD_Connection *conn,
+                                      const char *allow, const char *method, const char *url);
+
 /* Queues the 404 for a request no site matches, listing the sites. */
 enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connection *conn,
                                        const char *url, const char *host, const char *method);
 
-/* Answers r (site, overrides, seq and delay filled in) with its site's body, dripped when a
- * bandwidth applies, or carries out its fault (MHD_NO: libmicrohttpd closes the connection). */
-enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
-                               const struct req *r, const char *method, const char *url);
+/* Answers r (site, overrides, seq, delay and verdict filled in) with its site's body, dripped
+ * when a bandwidth applies and shaped by its body fault (truncate, reset_body, close,
+ * stall_after, ttfb), or carries out its connection fault (MHD_NO: libmicrohttpd closes the
+ * connection). Sets r->outcome, and r->held for a stall. */
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                               const char *method, const char *url);
 
 /* Answers r, whose site redirects its Host, with 301 and Location: the same scheme and port,
  * the site's redirect host, the same path and query. */
 enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
-                                   const struct req *r, const char *method, const char *url);
+                                   struct req *r, const char *method, const char *url);
+
+/* Logs r, whose delay was cut short (r->outcome: client_gone or cut_at_stop), and returns
+ * MHD_NO: libmicrohttpd closes the connection without an answer. */
+enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url);
 
 /* Answers r, refused by its finite site, with the site's overload answer: overload_status
- * with Retry-After, or a dropped connection (MHD_NO) for overload = reset. */
+ * with Retry-After, or a reset connection (MHD_NO) for overload = reset. Sets r->outcome. */
 enum MHD_Result srv_reply_overload(struct srv_server *srv, struct MHD_Connection *conn,
-                                   const struct req *r, const char *method, const char *url);
+                                   struct req *r, const char *method, const char *url);
+
+/* ---- trail.c: a request's journal entry ---- */
+
+/* Records r's arrival in the journal (r->journal_id) with the status it is to get (0: none
+ * yet); a no-op when the journal is off. Call once, when r is complete. */
+void srv_trail_arrive(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                      const char *url, const char *method, unsigned status);
+
+/* Records how r ended (its outcome, else from toe), from the completion callback. */
+void srv_trail_end(struct srv_server *srv, struct req *r, enum MHD_RequestTerminationCode toe);
+
+/* ---- body.c: the site's body and the faults' socket helpers ---- */
+
+/* how a generated body goes out */
+struct srv_body_shape {
+	uint64_t bw;              /* bytes per second, 0 = at once */
+	uint64_t cut;             /* body bytes before the cut, UINT64_MAX = none */
+	enum srv_fault cut_fault; /* at the cut: truncate, reset_body or close; NONE: a stall */
+	uint64_t stall_us;      /* a stall at the cut holds the connection this long, then closes */
+	uint64_t hold_until_us; /* the body waits until then (ttfb: headers first) */
+};
+
+/* The response for size bytes of site's body shaped by sh: a slice of the pre-built body when
+ * nothing shapes it, else generated on demand (suspending conn while it waits). NULL when out
+ * of memory. */
+struct MHD_Response *srv_body_response(struct srv_server *srv, struct MHD_Connection *conn,
+                                       const struct srv_site *site, uint64_t size,
+                                       const struct srv_body_shape *sh);
+
+/* conn's socket, or -1. */
+int srv_conn_fd(struct MHD_Connection *conn);
+
+/* Resets conn's TCP connection now (RST, not FIN); libmicrohttpd then closes it. */
+void srv_conn_reset(struct MHD_Connection *conn);
+
+/* ---- slot.c: a finite site's requests (capacity.h) ---- */
+
+/* 1 when r's site (or its capacity=) limits how many are served at once, else 0. */
+int srv_slot_finite(const struct req *r);
+
+/* Suspends r (routed, numbered, verdict and delay drawn, journaled) and asks its site for a
+ * slot: in service now (resumed after wait), queued, or refused (resumed at once for the
+ * overload answer). From the access handler, which returns what this returns. */
+enum MHD_Result srv_slot_wait(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                              uint64_t wait);
+
+/* r is resumed or completed: a slot it holds is given back (the queue's head takes it), and a
+ * request never resumed leaves the queue. Never frees anything twice. */
+void srv_slot_leave(struct srv_server *srv, struct req *r);
+
+/* The timer's watch round (srv_timer_round_fn; arg is srv): queued requests whose client left
+ * leave the queue and are resumed (client_gone). Returns how many sockets it polled. */
+size_t srv_slot_watch(void *arg);
+
+/* A stop: cuts every request still queued for a slot (resumed at once, then closed). */
+void srv_slot_cut_queued(struct srv_server *srv);
 
 /* ---- admin.c ---- */
 
-/* Answers a request for /__latlab/... (url starts with it); 404 for an unknown endpoint. */
+/* Answers a request for /__latlab/... (url starts with it) whose body (a PUT's JSON; NULL
+ * when none) is body, len bytes; 404 for an unknown endpoint, 405 with Allow for a method
+ * the endpoint does not take. */
 enum MHD_Result srv_admin(struct srv_server *srv, struct MHD_Connection *conn, const char *url,
-                          const char *method);
+                          const char *method, const char *body, size_t len);
+
+/* Appends n bytes of an admin request's body to *buf (malloc'd, NUL-terminated; the caller
+ * frees). 0, -E2BIG beyond 64 KiB, or -ENOMEM. */
+int srv_admin_body(char **buf, size_t *len, const char *data, size_t n);
+
+/* Starts the admin API's own listener on --admin ADDR:PORT; NULL with a one-line err. */
+struct MHD_Daemon *srv_admin_listen(struct srv_server *srv, char *err, size_t errlen);
 
 #endif

@@ -29,9 +29,12 @@ static void usage(FILE *f)
 	        "Stand-in web sites with seeded, non-blocking latency, for concurrency lessons.\n"
 	        "Sites naver, google and apple are built in; address one by path (/naver/...)\n"
 	        "or by Host header (naver.com). Query overrides: latency=250ms jitter=20ms\n"
-	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset|empty|timeout|garbage.\n"
+	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset, fail_first=2,\n"
+	        "sequence=503,200, stall_after=1KiB, ttfb=100ms (header X-Latlab-Scenario).\n"
 	        "Endpoints: /__latlab/health, /__latlab/sites, /__latlab/stats, "
-	        "/__latlab/metrics.\n"
+	        "/__latlab/metrics,\n"
+	        "/__latlab/requests (the journal); POST /__latlab/reset; PUT|DELETE "
+	        "/__latlab/sites/NAME.\n"
 	        "\n"
 	        "options:\n"
 	        "  --listen ADDR          numeric IPv4/IPv6 address to listen on (127.0.0.1)\n"
@@ -59,6 +62,14 @@ static void usage(FILE *f)
 	        "                         clients to trust (e.g. REQUESTS_CA_BUNDLE=PATH)\n"
 	        "  --access-log PATH|-    one line per request: time addr method path status\n"
 	        "                         bytes site seq delay_us (off)\n"
+	        "  --strict-query         unknown query parameters get 400 (default: ignored and\n"
+	        "                         listed in X-Latlab-Ignored)\n"
+	        "  --max-body SIZE        request bodies up to SIZE, 0 to 1GiB; more gets 413\n"
+	        "                         (64MiB)\n"
+	        "  --admin off|on|ADDR:PORT  the /__latlab/ API: off, on the sites' port (on),\n"
+	        "                         or on its own listener\n"
+	        "  --journal N            keep the last N requests for GET /__latlab/requests,\n"
+	        "                         0 to 1000000, 0 = off (10000)\n"
 	        "  --quiet                print nothing but errors (not even the listening line)\n"
 	        "  --help                 this text\n"
 	        "  --version              the version\n"
@@ -102,6 +113,10 @@ enum {
 	OPT_TLS_KEY,
 	OPT_TLS_CA,
 	OPT_QUIET,
+	OPT_STRICT_QUERY,
+	OPT_MAX_BODY,
+	OPT_JOURNAL,
+	OPT_ADMIN,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -125,6 +140,10 @@ static const struct option options[] = {
         {"tls-key", required_argument, NULL, OPT_TLS_KEY},
         {"tls-ca", required_argument, NULL, OPT_TLS_CA},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"strict-query", no_argument, NULL, OPT_STRICT_QUERY},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
+        {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"admin", required_argument, NULL, OPT_ADMIN},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -179,6 +198,71 @@ static int apply_tls_option(int opt, const char *arg, struct srv_config *c)
 		return path_opt("tls-key", arg, &c->tls_key);
 	case OPT_TLS_CA:
 		return path_opt("tls-ca", arg, &c->tls_ca);
+	}
+	return rc;
+}
+
+/* --admin off|on|ADDR:PORT */
+static int admin_opt(const char *arg, struct srv_config *c)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned char addr[sizeof(struct in6_addr)];
+	uint64_t port;
+	char why[160];
+
+	if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0) {
+		c->admin = arg[1] == 'n' ? SRV_ADMIN_ON : SRV_ADMIN_OFF;
+		return 0;
+	}
+	const char *host = arg, *end = colon;
+	if (colon && arg[0] == '[' && colon > arg && colon[-1] == ']') { /* [::1]:9000 */
+		host = arg + 1;
+		end = colon - 1;
+	}
+	if (!colon || (size_t)(end - host) >= sizeof(c->admin_addr) ||
+	    units_parse_u64(colon + 1, 1, 65535, &port, why, sizeof(why)) != 0)
+		return usage_error("--admin: invalid value '%s'; accepted: off, on or ADDR:PORT, "
+		                   "e.g. 127.0.0.1:9000",
+		                   arg);
+	snprintf(c->admin_addr, sizeof(c->admin_addr), "%.*s", (int)(end - host), host);
+	if (inet_pton(AF_INET, c->admin_addr, addr) != 1 &&
+	    inet_pton(AF_INET6, c->admin_addr, addr) != 1)
+		return usage_error("--admin: invalid address '%s'; accepted: a numeric IPv4 or "
+		                   "IPv6 address, e.g. 127.0.0.1:9000",
+		                   c->admin_addr);
+	c->admin = SRV_ADMIN_OWN;
+	c->admin_port = (unsigned)port;
+	return 0;
+}
+
+/* the options of latlab-server as a test double (--admin, --journal, --strict-query,
+ * --max-body): as apply_option */
+static int apply_double_option(int opt, const char *arg, struct srv_config *c)
+{
+	char why[160];
+	uint64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_ADMIN:
+		rc = admin_opt(arg, c);
+		break;
+	case OPT_JOURNAL:
+		rc = number_opt("journal", arg, 0, 1000000, &v);
+		c->journal = (size_t)v;
+		break;
+	case OPT_STRICT_QUERY:
+		c->strict_query = 1;
+		break;
+	case OPT_MAX_BODY:
+		if (units_parse_size(arg, &c->max_body, why, sizeof(why)) != 0 ||
+		    c->max_body > (1ULL << 30))
+			return usage_error("--max-body: invalid size '%s'; accepted: 0 to 1GiB, "
+			                   "e.g. 64MiB",
+			                   arg);
+		break;
+	default:
+		return apply_tls_option(opt, arg, c);
 	}
 	return rc;
 }
@@ -268,14 +352,14 @@ static int apply_option(int opt, const char *arg, struct srv_config *c)
 	case OPT_QUIET:
 		c->quiet = 1;
 		break;
-	default:
-		return apply_tls_option(opt, arg, c);
 	case OPT_HELP:
 		usage(stdout);
 		return 1;
 	case OPT_VERSION:
 		printf("latlab-server %s\n", LATLAB_VERSION);
 		return 1;
+	default:
+		return apply_double_option(opt, arg, c);
 	}
 	return rc;
 }

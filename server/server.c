@@ -23,6 +23,9 @@
 /* how long a stop waits for handlers caught between their suspend and their timer add */
 #define STOP_RESUME_WAIT_US 1000000
 
+/* how often the sockets of delayed requests are polled for clients that gave up */
+#define CLIENT_GONE_CHECK_US 100000
+
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* ---- delays ----------------------------------------------------------------------------- */
@@ -38,22 +41,34 @@ static void on_fire(void *arg, void *item)
 	srv_server_changed(srv);
 }
 
+/* the timer's watch callback: the socket of a suspended connection (which nobody else
+ * touches while it is suspended) */
+static int conn_fd(void *arg, void *item)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(item, MHD_CONNECTION_INFO_CONNECTION_FD);
+	(void)arg;
+	return ci ? ci->connect_fd : -1;
+}
+
 void srv_suspend(struct srv_server *srv, struct MHD_Connection *conn)
 {
 	atomic_fetch_add_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
 	MHD_suspend_connection(conn); /* before the timer can see it */
 }
 
-void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+void srv_schedule(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                  int watch)
 {
-	if (srv_timer_add(srv->timer, deadline_us, conn) != 0)
+	if (srv_timer_add(srv->timer, deadline_us, conn, watch) != 0)
 		on_fire(srv, conn); /* out of memory: go on without the delay */
 }
 
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                       int watch)
 {
 	srv_suspend(srv, conn);
-	srv_schedule(srv, conn, deadline_us);
+	srv_schedule(srv, conn, deadline_us, watch);
 }
 
 void srv_server_changed(struct srv_server *srv)
@@ -218,7 +233,31 @@ static int start_timer(struct srv_server *srv, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		return -1;
 	}
+	srv_timer_watch(srv->timer, conn_fd, CLIENT_GONE_CHECK_US);
+	srv_timer_watch_more(srv->timer, srv_slot_watch); /* queued requests' clients too */
 	return 0;
+}
+
+/* what the server keeps as a test double: the live site table, the scenarios, the journal;
+ * 0, or -ENOMEM with err set */
+static int start_double(struct srv_server *srv, char *err, size_t errlen)
+{
+	if (!(srv->live = srv_live_new(srv->sites)) || !(srv->scenarios = srv_scenarios_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (srv->cfg->journal && !(srv->journal = srv_journal_new(srv->cfg->journal))) {
+		snprintf(err, errlen, "--journal %zu: out of memory", srv->cfg->journal);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_double(struct srv_server *srv)
+{
+	srv_scenarios_free(srv->scenarios);
+	srv_journal_free(srv->journal);
+	srv_live_free(srv->live);
 }
 
 struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
@@ -240,7 +279,8 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-
+	if (start_double(srv, err, errlen) != 0)
+		goto fail;
 	int backlog = backlog_of(cfg->max_connections);
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
 	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
@@ -259,6 +299,9 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		         srv->start_err[0] ? srv->start_err : "unknown error");
 		goto fail;
 	}
+	if (cfg->admin == SRV_ADMIN_OWN &&
+	    !(srv->admin_daemon = srv_admin_listen(srv, err, errlen)))
+		goto fail;
 	srv->port = srv_acceptor_port(srv->acceptor);
 	if (cfg->https_port >= 0 && start_https(srv, backlog, err, errlen) != 0)
 		goto fail;
@@ -278,6 +321,8 @@ fail:
 	srv_acceptor_close(srv->acceptor);
 	if (srv->tls_daemon)
 		MHD_stop_daemon(srv->tls_daemon);
+	if (srv->admin_daemon)
+		MHD_stop_daemon(srv->admin_daemon);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
 	srv_acceptor_free(srv->tls_acceptor);
@@ -290,6 +335,7 @@ fail:
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
 	srv_acceptor_free(srv->acceptor);
+	free_double(srv);
 	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
@@ -381,7 +427,7 @@ void srv_server_stop(struct srv_server *s)
 	atomic_store(&s->draining, 1);
 	atomic_store(&s->stopping, 1);
 	srv_timer_flush(s->timer);
-	srv_request_cut_queued(s); /* queued requests go the same way as held ones */
+	srv_slot_cut_queued(s); /* queued requests go the same way as held ones */
 	/* a handler may be between its suspend and its timer add: that add fires at once, and
 	 * libmicrohttpd must not stop with a connection still suspended */
 	wait_until(s, none_suspended, clock_now_us() + STOP_RESUME_WAIT_US, -1);
@@ -391,6 +437,8 @@ void srv_server_stop(struct srv_server *s)
 	MHD_stop_daemon(s->daemon);
 	if (s->tls_daemon)
 		MHD_stop_daemon(s->tls_daemon);
+	if (s->admin_daemon)
+		MHD_stop_daemon(s->admin_daemon);
 	srv_acceptor_free(s->acceptor);
 	srv_acceptor_free(s->tls_acceptor);
 	srv_timer_stop(s->timer);
@@ -400,6 +448,7 @@ void srv_server_stop(struct srv_server *s)
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
+	free_double(s);
 	srv_stats_destroy(&s->stats);
 	free(s);
 }

@@ -137,7 +137,7 @@ static int fail(char *err, size_t errlen, int code, const char *site, const char
 	return code;
 }
 
-int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+int srv_sites_check(const struct srv_sites *s, char *err, size_t errlen)
 {
 	char why[160];
 
@@ -146,7 +146,7 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		struct srv_site *a = &s->site[i];
+		const struct srv_site *a = &s->site[i];
 		if (latency_validate(&a->model, why, sizeof(why)) != 0)
 			return fail(err, errlen, -EINVAL, a->name, why);
 		if (a->redirect[0] && !srv_sites_by_host(s, a->redirect)) {
@@ -155,7 +155,7 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		}
 		for (size_t j = 0; j < i; j++) {
 			const struct srv_site *b = &s->site[j];
-			if (strcmp(a->path, b->path) == 0) {
+			if (a->path[0] && strcmp(a->path, b->path) == 0) {
 				snprintf(why, sizeof(why), "path '%s' is also site '%s''s", a->path,
 				         b->name);
 				return fail(err, errlen, -EINVAL, a->name, why);
@@ -170,6 +170,15 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 					}
 		}
 	}
+	return 0;
+}
+
+int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+{
+	int rc = srv_sites_check(s, err, errlen);
+
+	if (rc != 0)
+		return rc;
 	if (!s->filler && !(s->filler = malloc(SRV_FILLER_PERIOD)))
 		return fail(err, errlen, -ENOMEM, "*", "out of memory");
 	srv_body_fill(s->filler, SRV_FILLER_PERIOD, "latlab");
@@ -233,4 +242,48 @@ const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *
 		}
 	}
 	return best;
+}
+
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "OPTIONS"};
+#define NMETHODS (sizeof(method_names) / sizeof(method_names[0]))
+
+unsigned srv_method_bit(const char *m)
+{
+	for (unsigned i = 0; i < NMETHODS; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+int srv_methods_parse(const char *list, unsigned *mask)
+{
+	char buf[128], *save = NULL;
+	unsigned bits = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *m = strtok_r(buf, ", \t", &save); m; m = strtok_r(NULL, ", \t", &save)) {
+		unsigned bit = srv_method_bit(m);
+		if (!bit)
+			return -EINVAL;
+		bits |= bit;
+	}
+	if (!bits)
+		return -EINVAL;
+	*mask = bits;
+	return 0;
+}
+
+char *srv_methods_format(unsigned mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < NMETHODS && off < len; i++)
+		if (mask & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+			                        method_names[i]);
+	return buf;
 }

@@ -203,7 +203,7 @@ class CheckedServer(Server):
         return False
 
 
-def http_get(url, headers=None, timeout=30.0, method="GET"):
+def http_get(url, headers=None, timeout=30.0, method="GET", body=None):
     """One request on a new connection; returns (status, headers as a lower-cased dict, body)."""
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout * SLACK)
@@ -211,7 +211,7 @@ def http_get(url, headers=None, timeout=30.0, method="GET"):
         path = u.path or "/"
         if u.query:
             path += "?" + u.query
-        conn.request(method, path, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         body = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, body
