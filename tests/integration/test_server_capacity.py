@@ -1,6 +1,7 @@
 """test_server_capacity.py -- finite sites: capacity K, a FIFO queue, the overload answer, the
 queue-wait header and counters, a stop with queued requests, and idle keep-alive connections
 given up first at the connection limit."""
+import json
 import math
 import signal
 import socket
@@ -201,6 +202,164 @@ def client_ideal_time_counts_the_servers_queue():
         run_ = run_["runs"][0] if "runs" in run_ else run_
         check_between(run_["ideal_s"], 0.4 - 0.01, 0.4 + 0.1 * SLACK, "ideal (s): delay + queue")
         check(run_["efficiency"] > 0.8, "efficiency %r" % run_["efficiency"])
+
+
+def put_site(s, name, keys):
+    return http_json(s.url + "/__latlab/sites/" + name, method="PUT", body=json.dumps(keys).encode())
+
+
+def site_of(s, name):
+    _, _, doc = http_json(s.url + "/__latlab/sites")
+    return {x["name"]: x for x in doc["sites"]}.get(name)
+
+
+def journal_of(s, site):
+    _, _, doc = http_json(s.url + "/__latlab/requests?site=" + site)
+    return doc["requests"]
+
+
+@test
+def runtime_put_makes_a_site_finite_and_sites_lists_its_capacity():
+    with CheckedServer() as s:
+        check_eq((site_of(s, "naver")["capacity"], site_of(s, "naver")["queue"]), (0, None))
+        status, _, doc = put_site(s, "naver", {"latency": "300ms", "size": 10, "capacity": 1,
+                                               "queue": "1", "overload_status": 429})
+        check_eq(status, 200, doc)
+        n = site_of(s, "naver")
+        check_eq((n["capacity"], n["queue"], n["overload"], n["overload_status"]), (1, 1, "status", 429))
+        results = parallel(lambda i: timed_get(s.url + "/naver"), 3, stagger=0.03)
+        for r in results:
+            check(not isinstance(r, Exception), repr(r))
+        check_eq(sorted(r[1] for r in results), [200, 200, 429], "one served, one queued, one refused")
+        queued = [r for r in results if r[1] == 200 and int(r[2]["x-latlab-queue-us"]) > 0]
+        check_eq(len(queued), 1, "one waited for the slot")
+        check_between(int(queued[0][2]["x-latlab-queue-us"]) / 1e6, 0.3 - 0.07, 0.3 + 0.05 * SLACK,
+                      "its wait: the first one's delay less the stagger (s)")
+        refused = [r for r in results if r[1] == 429][0]
+        check(refused[0] < 0.2 * SLACK, "refused at once, not after a delay: %.3fs" % refused[0])
+        check_eq(refused[2].get("retry-after"), "1")
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        check_eq((st["capacity"]["naver"]["rejected"], st["capacity"]["naver"]["capacity"]), (1, 1))
+        status, _, doc = put_site(s, "naver", {"capacity": "-1"})
+        check_eq((status, doc.get("param")), (400, "naver"))
+        check("capacity" in doc["error"] and "0 or unlimited" in doc["error"] + doc["accepted"], doc)
+        status, _, doc = put_site(s, "naver", {"overload": "drop"})
+        check_eq(status, 400)
+        check("overload" in doc["error"], doc)
+        check_eq(site_of(s, "naver")["capacity"], 1, "a refused change leaves the site as it was")
+        status, _, _ = http_json(s.url + "/__latlab/sites/naver", method="DELETE")
+        check_eq(status, 200)
+        check_eq((site_of(s, "naver")["capacity"], site_of(s, "naver")["queue"]), (0, None))
+
+
+def leave_while_queued(s, path, linger=0.0):
+    """Sends a request on a raw connection and closes it after linger seconds."""
+    sock = socket.create_connection(("127.0.0.1", s.port))
+    sock.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" % path).encode())
+    time.sleep(linger)
+    sock.close()
+
+
+@test
+def a_queued_request_whose_client_leaves_leaves_the_queue_as_client_gone():
+    text = "[finite]\nlatency = 2s\nsize = 10\ncapacity = 1\n"
+    with finite_server(text, "--access-log", "-") as s:
+        box = {}
+        t0 = time.monotonic()
+        first = threading.Thread(target=lambda: box.setdefault("a", timed_get(s.url + "/finite?seq=0")))
+        first.start()
+        wait_stats(s, "finite", "in_service", 1)
+        leave_while_queued(s, "/finite?seq=1", linger=0.2)
+        st = wait_stats(s, "finite", "gone", 1)
+        c = st["capacity"]["finite"]
+        # noticed while the first still holds the slot (not when the slot would have come)
+        check(time.monotonic() - t0 < 1.5, "noticed after %.2fs" % (time.monotonic() - t0))
+        check_eq((c["queued"], c["in_service"], c["gone"]), (0, 1, 1))
+        # the next one waits only for the first, not for the one that left
+        third = timed_get(s.url + "/finite?seq=2&latency=10ms")
+        first.join()
+        check_eq((box["a"][1], third[1]), (200, 200))
+        check(int(third[2]["x-latlab-queue-us"]) < (2.0 - 0.2) * 1e6, third[2])
+        check_between(third[0], 0.01, 2.0 + 0.1 * SLACK, "the third: the first's rest + 10 ms (s)")
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        c = st["capacity"]["finite"]
+        check_eq((c["in_service"], c["queued"], c["gone"], c["queue_wait_us"]["count"]), (0, 0, 1, 2))
+        outcomes = {e["seq"]: e["outcome"] for e in journal_of(s, "finite")}
+        check_eq(outcomes, {0: "answered", 1: "client_gone", 2: "answered"})
+        check("client_gone" in s.stdout(), "the access log says client_gone: " + s.stdout())
+
+
+@test
+def a_client_that_leaves_in_service_gives_its_slot_to_the_next_at_once():
+    text = "[finite]\nlatency = 2s\nsize = 10\ncapacity = 1\n"
+    with finite_server(text) as s:
+        t = threading.Thread(target=leave_while_queued, args=(s, "/finite?seq=0", 0.2))
+        t.start()
+        wait_stats(s, "finite", "in_service", 1)
+        dt, status, headers, _ = timed_get(s.url + "/finite?seq=1&latency=10ms")
+        t.join()
+        check_eq(status, 200)
+        check(dt < 1.0 * SLACK, "the slot came when the first client left: %.2fs" % dt)
+        outcomes = {e["seq"]: e["outcome"] for e in journal_of(s, "finite")}
+        check_eq(outcomes, {0: "client_gone", 1: "answered"})
+
+
+@test
+def overload_answers_are_journaled_with_their_status_or_fault():
+    for overload, want in (("status\noverload_status = 503", (503, None)), ("reset", (None, "reset"))):
+        text = "[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 0\noverload = %s\n" % overload
+        with finite_server(text) as s:
+            parallel(lambda i: timed_get(s.url + "/finite?seq=%d" % i), 2, stagger=0.05)
+            deadline = time.monotonic() + 2 * SLACK
+            while time.monotonic() < deadline:
+                entries = journal_of(s, "finite")
+                if all(e["outcome"] != "pending" for e in entries):
+                    break
+                time.sleep(0.02)
+            by_seq = {e["seq"]: e for e in entries}
+            check_eq((by_seq[0]["status"], by_seq[0]["fault"], by_seq[0]["outcome"]), (200, None, "answered"))
+            check_eq((by_seq[1]["status"], by_seq[1]["fault"], by_seq[1]["outcome"]), want + ("answered",),
+                     "the refused one (overload = %s)" % overload.split()[0])
+
+
+@test
+def overload_comes_first_and_the_script_applies_once_in_service():
+    # k = 0 is in service and gets its scripted 500 after the delay; k = 1 finds no room and
+    # gets the overload answer at once, not its scripted 200
+    text = "[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 0\noverload_status = 429\n" \
+           "sequence = 500,200\n"
+    with finite_server(text) as s:
+        results = parallel(lambda i: timed_get(s.url + "/finite", headers={"X-Latlab-Scenario": "o"}), 2,
+                           stagger=0.05)
+        by_status = {r[1]: r[0] for r in results}
+        check_eq(sorted(by_status), [429, 500], repr(results))
+        check(by_status[429] < 0.2 * SLACK, "the overload answer at once: %.3fs" % by_status[429])
+        check(by_status[500] >= 0.3 - 0.005, "the scripted status after the delay: %.3fs" % by_status[500])
+        check_eq(http_get(s.url + "/finite", headers={"X-Latlab-Scenario": "o"})[0], 200, "k = 2")
+
+
+@test
+def reset_clears_the_capacity_counters_and_queue_waits():
+    text = "[finite]\nlatency = 200ms\nsize = 10\ncapacity = 1\nqueue = 1\n"
+    with finite_server(text) as s:
+        results = parallel(lambda i: timed_get(s.url + "/finite"), 3, stagger=0.03)
+        check_eq(sorted(r[1] for r in results), [200, 200, 503])
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        c = st["capacity"]["finite"]
+        check_eq((c["rejected"], c["max_queued"], c["queue_wait_us"]["count"]), (1, 1, 2))
+        check(c["queue_wait_us"]["max"] > 100000, c)
+        status, _, _ = http_json(s.url + "/__latlab/reset", method="POST")
+        check_eq(status, 200)
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        c = st["capacity"]["finite"]
+        check_eq((c["in_service"], c["queued"], c["max_queued"], c["rejected"], c["gone"]), (0, 0, 0, 0, 0))
+        check_eq(c["queue_wait_us"], {"count": 0, "p50": 0, "p90": 0, "p99": 0, "max": 0})
+        _, _, metrics = http_get(s.url + "/__latlab/metrics")
+        check('latlab_capacity_rejected_total{site="finite"} 0' in metrics.decode(), "metrics after reset")
+        # and it counts again from there
+        check_eq(http_get(s.url + "/finite")[0], 200)
+        _, _, st = http_json(s.url + "/__latlab/stats")
+        check_eq(st["capacity"]["finite"]["queue_wait_us"]["count"], 1)
 
 
 @test
