@@ -4,6 +4,7 @@
  * handle is reused for the next request. Shape: curl's docs/examples/hiperfifo.c. */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "clock.h"
 #include "http.h"
@@ -38,7 +39,28 @@ struct async_loop {
 	size_t done; /* requests recorded */
 	uint64_t t0;
 	int events_set; /* timer, feed and stop_check are assigned */
+	/* what the loop's thread did: on a CPU inside callbacks, else waiting on the network */
+	struct span_log log;
+	uint64_t enter_us, enter_cpu_us, leave_us;
 };
+
+/* a callback begins: the time since the last one was spent waiting on the network (or idle,
+ * with nothing in flight) */
+static void async_enter(struct async_loop *L)
+{
+	L->enter_us = clock_now_us() - L->t0;
+	L->enter_cpu_us = activity_cpu_now_us(CLOCK_THREAD_CPUTIME_ID);
+	if (L->next > L->done && L->enter_us > L->leave_us)
+		span_log_add(&L->log, 0, WS_NET, L->leave_us, L->enter_us, 0);
+}
+
+/* a callback ends: the thread was on a CPU since async_enter */
+static void async_leave(struct async_loop *L)
+{
+	uint64_t cpu = activity_cpu_now_us(CLOCK_THREAD_CPUTIME_ID) - L->enter_cpu_us;
+	L->leave_us = clock_now_us() - L->t0;
+	span_log_add(&L->log, 0, WS_CPU, L->enter_us, L->leave_us, cpu);
+}
 
 /* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
 struct async_sock {
@@ -92,12 +114,14 @@ static void async_kick_fresh(struct async_loop *L)
 static void async_on_socket_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct async_loop *L = arg;
+	async_enter(L);
 	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
 	curl_multi_socket_action(L->multi, fd, action, &running);
 	async_kick_fresh(L);
 	async_drain(L);
+	async_leave(L);
 }
 
 static void async_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -105,10 +129,12 @@ static void async_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct async_loop *L = arg;
+	async_enter(L);
 	int running;
 	curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	async_kick_fresh(L);
 	async_drain(L);
+	async_leave(L);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch s for what libcurl wants, or stop watching it */
@@ -196,6 +222,7 @@ static void async_on_feed(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct async_loop *L = arg;
+	async_enter(L);
 	for (size_t n = 0; n < ASYNC_CHUNK && L->fed < L->nxfers; n++)
 		async_start(L, L->fed++);
 	if (L->fed < L->nxfers && L->next < L->end) {
@@ -204,6 +231,7 @@ static void async_on_feed(evutil_socket_t fd, short what, void *arg)
 	}
 	if (L->done >= L->end)
 		event_base_loopbreak(L->base);
+	async_leave(L);
 }
 
 /* Ctrl-C: start nothing new (run_mode records the rest as interrupted); what is in flight
@@ -303,5 +331,6 @@ int mode_async(struct runner *rn)
 		rn->not_run = why;
 	}
 	async_teardown(&L);
+	activity_take(rn->out, &L.log);
 	return rc ? rc : (int)rn->workers;
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "activity.h"
 #include "modes.h" /* enum mode */
 
 /* Error classes, as counted in the summary and JSON "errors" object. */
@@ -75,6 +76,10 @@ struct run {
 	uint64_t ctx_voluntary;
 	uint64_t ctx_involuntary;
 	uint64_t maxrss_kib;
+	/* what the workers did (activity.h): spans[0..nspans), owned by the run */
+	struct span *spans;
+	size_t nspans;
+	int spans_known; /* every worker's spans arrived: parallelism is measured */
 };
 
 /* Allocates a run of n zeroed records (index = i, delay_us = -1); NULL when out of memory.

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const report_err_names[ERR_NCLASSES] = {"", "connect", "timeout", "http",
                                                            "other"};
@@ -53,12 +54,29 @@ int report_summarize(const struct run *r, struct summary *s)
 	hist_free(h);
 	s->ideal_known = r->n > 0 && run_ideal_us(r, &s->ideal_us) == 0;
 	s->efficiency = s->ideal_known && r->wall_us ? (double)s->ideal_us / (double)r->wall_us : 0;
-	return 0;
+	return activity_measure(r, &s->act);
 }
 
 static char *report_dur(uint64_t us, char *buf, size_t len)
 {
 	return units_format_duration(us, buf, len);
+}
+
+/* the two numbers of the lesson, as the summary prints them */
+static void report_print_activity(FILE *f, const struct run *r, const struct activity *a)
+{
+	fprintf(f, "  concurrency  %.1f requests in flight on average, %zu at most (-c %u)\n",
+	        a->in_flight_mean, a->in_flight_max, r->concurrency);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!a->on_cpu_known) {
+		fprintf(f, "  parallelism  unknown (the workers' activity was not recorded)\n");
+		return;
+	}
+	fprintf(f, "  parallelism  %.2f workers on a CPU on average, %.1f at most (%ld cores)",
+	        a->on_cpu_mean, a->on_cpu_max, cores);
+	if (a->gil_wait_s > 0)
+		fprintf(f, ", %.3fs waiting for the GIL", a->gil_wait_s);
+	fputc('\n', f);
 }
 
 void report_print_run(FILE *f, const struct run *r, const struct summary *s,
@@ -86,6 +104,7 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 		        report_dur(s->lat_max_us, g, sizeof(g)));
 	else
 		fprintf(f, "  latency    none (no request got an HTTP response)\n");
+	report_print_activity(f, r, &s->act);
 	if (s->ideal_known)
 		fprintf(f, "  ideal      %s   efficiency %.0f%% (ideal / wall)\n",
 		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
@@ -109,15 +128,20 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 	for (size_t k = 0; k < nruns; k++)
 		if (runs[k]->mode == MODE_SEQUENTIAL)
 			base = &sums[k];
-	fprintf(f, "%-11s %5s %7s %9s %9s %8s %8s %8s %6s %9s %8s %8s %9s\n", "mode", "conc", "ok",
-	        "wall", "req/s", "p50", "p99", "ideal", "effic", "speed-up", "cpu", "ctx-sw",
-	        "peak-RSS");
+	fprintf(f, "%-11s %5s %11s %11s %7s %9s %9s %8s %8s %8s %6s %9s %8s %8s %9s\n", "mode",
+	        "-c", "concurrency", "parallelism", "ok", "wall", "req/s", "p50", "p99", "ideal",
+	        "effic", "speed-up", "cpu", "ctx-sw", "peak-RSS");
 	for (size_t k = 0; k < nruns; k++) {
 		const struct run *r = runs[k];
 		const struct summary *s = &sums[k];
 		char wall[32], p50[32], p99[32], ideal[32], eff[16], sp[16], cpu[32], rss[32];
-		char ok[32];
+		char ok[32], conc[16], par[16];
 		snprintf(ok, sizeof(ok), "%zu/%zu", s->ok, s->n);
+		snprintf(conc, sizeof(conc), "%.1f", s->act.in_flight_mean);
+		if (s->act.on_cpu_known)
+			snprintf(par, sizeof(par), "%.2f", s->act.on_cpu_mean);
+		else
+			snprintf(par, sizeof(par), "-");
 		report_dur(s->wall_us, wall, sizeof(wall));
 		if (s->lat_count) {
 			report_dur(s->lat_p50_us, p50, sizeof(p50));
@@ -140,9 +164,10 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 			snprintf(sp, sizeof(sp), "-");
 		report_dur(r->cpu_user_us + r->cpu_sys_us, cpu, sizeof(cpu));
 		units_format_size(r->maxrss_kib * 1024, rss, sizeof(rss));
-		fprintf(f, "%-11s %5u %7s %9s %9.1f %8s %8s %8s %6s %9s %8s %8llu %9s\n",
-		        mode_name(r->mode), r->concurrency, ok, wall, s->rps, p50, p99, ideal, eff,
-		        sp, cpu, (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary), rss);
+		fprintf(f, "%-11s %5u %11s %11s %7s %9s %9.1f %8s %8s %8s %6s %9s %8s %8llu %9s\n",
+		        mode_name(r->mode), r->concurrency, conc, par, ok, wall, s->rps, p50, p99,
+		        ideal, eff, sp, cpu,
+		        (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary), rss);
 	}
 }
 
@@ -171,6 +196,26 @@ static json_t *report_checked(json_t *o, int bad)
 		return NULL;
 	}
 	return o;
+}
+
+/* "in_flight", "on_cpu" and "gil_wait_s" into o; nonzero when a set failed */
+static int report_activity_json(json_t *o, const struct activity *a)
+{
+	json_t *fl = json_object(), *cpu = a->on_cpu_known ? json_object() : json_null();
+	int bad = !fl || !cpu;
+	if (!bad) {
+		bad |= json_object_set_new(fl, "mean", json_real(a->in_flight_mean));
+		bad |= json_object_set_new(fl, "max", json_integer((json_int_t)a->in_flight_max));
+	}
+	if (!bad && a->on_cpu_known) {
+		bad |= json_object_set_new(cpu, "mean", json_real(a->on_cpu_mean));
+		bad |= json_object_set_new(cpu, "max", json_real(a->on_cpu_max));
+	}
+	bad |= json_object_set_new(o, "in_flight", fl);
+	bad |= json_object_set_new(o, "on_cpu", cpu);
+	bad |= json_object_set_new(o, "gil_wait_s",
+	                           a->on_cpu_known ? json_real(a->gil_wait_s) : json_null());
+	return bad;
 }
 
 json_t *report_run_json(const struct run *r, const struct summary *s,
@@ -219,6 +264,7 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 		        o, "speedup",
 		        s->wall_us ? json_real((double)speedup_base->wall_us / (double)s->wall_us)
 		                   : json_null());
+	bad |= report_activity_json(o, &s->act);
 	bad |= json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_us / 1e6));
 	bad |= json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_us / 1e6));
 	bad |= json_object_set_new(o, "ctx_voluntary", json_integer((json_int_t)r->ctx_voluntary));

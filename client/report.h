@@ -23,8 +23,9 @@ struct summary {
 	double lat_mean_us;
 	int ideal_known; /* every request carried X-Latlab-Delay-Us */
 	uint64_t ideal_us;
-	double efficiency;  /* ideal / wall when ideal_known */
-	size_t first_error; /* index of the first failed request; SIZE_MAX: none */
+	double efficiency;   /* ideal / wall when ideal_known */
+	size_t first_error;  /* index of the first failed request; SIZE_MAX: none */
+	struct activity act; /* concurrency and parallelism as measured */
 };
 
 /* Fills *s from r (histogram from common/). Returns 0 or -ENOMEM. */

@@ -3,6 +3,7 @@
  * mutex. */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "clock.h"
 #include "http.h"
@@ -25,6 +26,7 @@ struct threads_worker {
 	pthread_t thread;
 	struct threads_shared *sh;
 	uint32_t id;
+	struct span_log log; /* this thread's spans, taken by mode_threads after the join */
 };
 
 static void *threads_main(void *arg)
@@ -47,12 +49,8 @@ static void *threads_main(void *arg)
 			                  clock_now_us() - sh->rn->t0);
 			continue;
 		}
-		http_xfer_perform(x, b, i, w->id, res);
-		if (b->work.gil)
-			pthread_mutex_lock(&sh->gil);
-		run_work(b, x);
-		if (b->work.gil)
-			pthread_mutex_unlock(&sh->gil);
+		run_request(sh->rn, x, i, w->id, b->work.gil ? &sh->gil : NULL,
+		            CLOCK_THREAD_CPUTIME_ID, &w->log, res);
 	}
 	if (x)
 		http_xfer_cleanup(x);
@@ -80,8 +78,10 @@ int mode_threads(struct runner *rn)
 			break;
 		}
 	}
-	for (size_t i = 0; i < started; i++)
+	for (size_t i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
+		activity_take(rn->out, &w[i].log);
+	}
 	pthread_mutex_destroy(&sh.gil);
 	free(w);
 	/* fewer threads than asked still ran the whole batch; none at all is a failed run */
