@@ -54,7 +54,8 @@ struct batch {
 	unsigned concurrency; /* workers or in-flight cap; 0 means all (async only) */
 	uint64_t timeout_us;  /* per request; 0: none */
 	struct work work;
-	int trace; /* print "PID process | TID url : URL" as each request starts */
+	int trace;    /* print "PID process | TID url : URL" as each request starts */
+	int trace_fd; /* where: 1, or 2 when stdout carries the JSON or CSV report */
 };
 
 /* The URL of request i (not owned). */

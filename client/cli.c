@@ -321,6 +321,19 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 }
 
 /* the checks between output flags */
+/* 1 when path names a raster image or PDF (.png, .jpg, ...), which --timeline cannot write */
+static int cli_raster_path(const char *path)
+{
+	static const char *const exts[] = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf"};
+	size_t len = strlen(path);
+	for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
+		size_t e = strlen(exts[k]);
+		if (len >= e && strcasecmp(path + len - e, exts[k]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->gil && !cfg->work_cpu_us) {
@@ -335,6 +348,13 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
 		snprintf(err, errlen, "--timeline: expected a file path (PATH.svg), not -");
+		return -EINVAL;
+	}
+	if (cfg->timeline_path && cli_raster_path(cfg->timeline_path)) {
+		snprintf(err, errlen,
+		         "--timeline: expected PATH.svg (the picture is SVG; for a PNG run "
+		         "rsvg-convert -w 1600 -o out.png out.svg), got '%.100s'",
+		         cfg->timeline_path);
 		return -EINVAL;
 	}
 	return 0;

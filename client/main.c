@@ -40,6 +40,13 @@ static int main_check_output(const char *flag, const char *path)
 	return 0;
 }
 
+/* 1 when stdout is the JSON or CSV document (--json - or --csv -) */
+static int main_stdout_taken(const struct config *cfg)
+{
+	return (cfg->json_path && strcmp(cfg->json_path, "-") == 0) ||
+	       (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
+}
+
 /* summaries, JSON, CSV and timeline for runs[0..nruns); returns the exit status */
 static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns)
 {
@@ -95,6 +102,7 @@ static int main_run(const struct config *cfg)
 	        .timeout_us = cfg->timeout_us,
 	        .work = {.cpu_us = cfg->work_cpu_us, .gil = cfg->gil},
 	        .trace = cfg->trace,
+	        .trace_fd = main_stdout_taken(cfg) ? STDERR_FILENO : STDOUT_FILENO,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *runs[COMPARE_NMODES] = {NULL};

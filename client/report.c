@@ -5,8 +5,10 @@
 
 #include "atomicfile.h"
 #include "histogram.h"
+#include "stop.h"
 #include "units.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +34,10 @@ int report_summarize(const struct run *r, struct summary *s)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct req_result *q = &r->results[i];
 		enum err_class e = (unsigned)q->err < ERR_NCLASSES ? q->err : ERR_OTHER;
+		if (e == ERR_NONE && q->delay_us < 0)
+			s->no_delay_ok++;
+		if (e == ERR_OTHER && strcmp(q->errmsg, STOP_MSG) == 0)
+			s->interrupted++;
 		if (e == ERR_NONE)
 			s->ok++;
 		else {
@@ -43,7 +49,8 @@ int report_summarize(const struct run *r, struct summary *s)
 			hist_record(h, q->end_us >= q->start_us ? q->end_us - q->start_us : 0);
 	}
 	s->failed = s->n - s->ok;
-	s->rps = r->wall_us ? (double)r->n * 1e6 / (double)r->wall_us : 0;
+	s->rps_known = hist_count(h) > 0 && r->wall_us > 0;
+	s->rps = s->rps_known ? (double)hist_count(h) * 1e6 / (double)r->wall_us : 0;
 	s->lat_count = (size_t)hist_count(h);
 	s->lat_min_us = hist_min(h);
 	s->lat_p50_us = hist_percentile(h, 50);
@@ -60,6 +67,63 @@ int report_summarize(const struct run *r, struct summary *s)
 static char *report_dur(uint64_t us, char *buf, size_t len)
 {
 	return units_format_duration(us, buf, len);
+}
+
+/* why the ideal time is unknown, for the summary and the compare notes */
+static const char *report_ideal_why(const struct summary *s, char *buf, size_t len)
+{
+	if (s->n == 0)
+		snprintf(buf, len, "no requests");
+	else if (s->failed && s->first_error != SIZE_MAX)
+		snprintf(buf, len, "%zu request%s failed, first request %zu", s->failed,
+		         s->failed == 1 ? "" : "s", s->first_error);
+	else
+		snprintf(buf, len, "the server sent no X-Latlab-Delay-Us on %zu response%s",
+		         s->no_delay_ok, s->no_delay_ok == 1 ? "" : "s");
+	return buf;
+}
+
+/* req/s, or the dash of a run that received no response */
+static char *report_rps(const struct summary *s, char *buf, size_t len)
+{
+	if (s->rps_known)
+		snprintf(buf, len, "%.1f", s->rps);
+	else
+		snprintf(buf, len, "\u2014");
+	return buf;
+}
+
+/* A connection refused (or a host not found) names the address and how to start the server
+ * there, once per report. */
+static void report_connect_hint(FILE *f, const struct req_result *q, const char *url)
+{
+	if (q->err != ERR_CONNECT || !url)
+		return;
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+		curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	}
+	if (host && port)
+		fprintf(f,
+		        "  hint: nothing accepted a connection at %s:%s; is latlab-server running? "
+		        "start it with: latlab-server --port %s\n",
+		        host, port, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* the speed-up of s over base, or NULL when there is none to give: no base, no response,
+ * or either run cut short */
+static int report_speedup(const struct summary *s, const struct summary *base, double *out)
+{
+	if (!base || !s->rps_known || !base->rps_known || s->interrupted || base->interrupted ||
+	    !s->wall_us)
+		return 0;
+	*out = (double)base->wall_us / (double)s->wall_us;
+	return 1;
 }
 
 /* the two numbers of the lesson, as the summary prints them */
@@ -92,8 +156,13 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 		const struct req_result *q = &r->results[s->first_error];
 		fprintf(f, "  first error request %zu (%s): %s\n", s->first_error,
 		        q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
+		report_connect_hint(f, q, q->url_index < nurls ? urls[q->url_index] : NULL);
 	}
-	fprintf(f, "  wall       %s   %.1f req/s\n", report_dur(s->wall_us, a, sizeof(a)), s->rps);
+	if (s->interrupted)
+		fprintf(f, "  interrupted %zu of %zu requests not run (a partial run)\n",
+		        s->interrupted, s->n);
+	fprintf(f, "  wall       %s   %s req/s (responses received)\n",
+	        report_dur(s->wall_us, a, sizeof(a)), report_rps(s, b, sizeof(b)));
 	if (s->lat_count)
 		fprintf(f, "  latency    min %s  mean %s  p50 %s  p90 %s  p99 %s  max %s\n",
 		        report_dur(s->lat_min_us, a, sizeof(a)),
@@ -108,10 +177,11 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 	if (s->ideal_known)
 		fprintf(f, "  ideal      %s   efficiency %.0f%% (ideal / wall)\n",
 		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
-	else
-		fprintf(f,
-		        "  ideal      unknown   efficiency unknown (no X-Latlab-Delay-Us from the "
-		        "server)\n");
+	else {
+		char why[128];
+		fprintf(f, "  ideal      unknown   efficiency unknown (%s)\n",
+		        report_ideal_why(s, why, sizeof(why)));
+	}
 	fprintf(f,
 	        "  client     cpu %s user + %s sys, %llu context switches (%llu voluntary), "
 	        "peak RSS %s\n",
@@ -135,8 +205,10 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 		const struct run *r = runs[k];
 		const struct summary *s = &sums[k];
 		char wall[32], p50[32], p99[32], ideal[32], eff[16], sp[16], cpu[32], rss[32];
-		char ok[32], conc[16], par[16];
-		snprintf(ok, sizeof(ok), "%zu/%zu", s->ok, s->n);
+		char ok[48], conc[16], par[16], rps[16];
+		snprintf(ok, sizeof(ok), "%zu/%zu%s", s->ok, s->n,
+		         s->interrupted ? " interrupted" : "");
+		report_rps(s, rps, sizeof(rps));
 		snprintf(conc, sizeof(conc), "%.1f", s->act.in_flight_mean);
 		if (s->act.on_cpu_known)
 			snprintf(par, sizeof(par), "%.2f", s->act.on_cpu_mean);
@@ -157,15 +229,15 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 			snprintf(ideal, sizeof(ideal), "unknown");
 			snprintf(eff, sizeof(eff), "unknown");
 		}
-		if (base && s->wall_us)
-			snprintf(sp, sizeof(sp), "%.2fx",
-			         (double)base->wall_us / (double)s->wall_us);
+		double x;
+		if (report_speedup(s, base, &x))
+			snprintf(sp, sizeof(sp), "%.2fx", x);
 		else
-			snprintf(sp, sizeof(sp), "-");
+			snprintf(sp, sizeof(sp), "\u2014");
 		report_dur(r->cpu_user_us + r->cpu_sys_us, cpu, sizeof(cpu));
 		units_format_size(r->maxrss_kib * 1024, rss, sizeof(rss));
-		fprintf(f, "%-11s %5u %11s %11s %7s %9s %9.1f %8s %8s %8s %6s %9s %8s %8llu %9s\n",
-		        mode_name(r->mode), r->concurrency, conc, par, ok, wall, s->rps, p50, p99,
+		fprintf(f, "%-11s %5u %11s %11s %7s %9s %9s %8s %8s %8s %6s %9s %8s %8llu %9s\n",
+		        mode_name(r->mode), r->concurrency, conc, par, ok, wall, rps, p50, p99,
 		        ideal, eff, sp, cpu,
 		        (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary), rss);
 	}
@@ -174,8 +246,13 @@ void report_print_compare(FILE *f, const struct run *const *runs, const struct s
 void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
                                  size_t nruns, const char *const *urls, size_t nurls)
 {
+	int hinted = 0;
 	for (size_t k = 0; k < nruns; k++) {
 		const struct summary *s = &sums[k];
+		char why[128];
+		if (!s->failed && !s->ideal_known && s->n)
+			fprintf(f, "%s: ideal unknown: %s\n", mode_name(runs[k]->mode),
+			        report_ideal_why(s, why, sizeof(why)));
 		if (!s->failed)
 			continue;
 		const struct req_result *q = &runs[k]->results[s->first_error];
@@ -185,6 +262,10 @@ void report_print_compare_errors(FILE *f, const struct run *const *runs, const s
 		        mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
 		        s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP], s->errors[ERR_OTHER],
 		        s->first_error, q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
+		if (!hinted && q->err == ERR_CONNECT) {
+			report_connect_hint(f, q, q->url_index < nurls ? urls[q->url_index] : NULL);
+			hinted = 1;
+		}
 	}
 }
 
@@ -252,18 +333,18 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 	bad |= json_object_set_new(o, "ok", json_integer((json_int_t)s->ok));
 	bad |= json_object_set_new(o, "errors", errors);
 	bad |= json_object_set_new(o, "wall_s", json_real(s->wall_us / 1e6));
-	bad |= json_object_set_new(o, "rps", json_real(s->rps));
+	bad |= json_object_set_new(o, "rps", s->rps_known ? json_real(s->rps) : json_null());
 	bad |= json_object_set_new(o, "latency_ms", lat);
 	bad |= json_object_set_new(o, "latency_count", json_integer((json_int_t)s->lat_count));
 	bad |= json_object_set_new(o, "ideal_s",
 	                           s->ideal_known ? json_real(s->ideal_us / 1e6) : json_null());
 	bad |= json_object_set_new(o, "efficiency",
 	                           s->ideal_known ? json_real(s->efficiency) : json_null());
+	double x;
 	if (speedup_base)
-		bad |= json_object_set_new(
-		        o, "speedup",
-		        s->wall_us ? json_real((double)speedup_base->wall_us / (double)s->wall_us)
-		                   : json_null());
+		bad |= json_object_set_new(o, "speedup",
+		                           report_speedup(s, speedup_base, &x) ? json_real(x)
+		                                                               : json_null());
 	bad |= report_activity_json(o, &s->act);
 	bad |= json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_us / 1e6));
 	bad |= json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_us / 1e6));

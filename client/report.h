@@ -16,7 +16,10 @@ struct summary {
 	size_t errors[ERR_NCLASSES]; /* by class; errors[ERR_NONE] is unused */
 	size_t failed;               /* n - ok */
 	uint64_t wall_us;
-	double rps; /* requests finished per second of wall time */
+	double rps;         /* responses received per second of wall time */
+	int rps_known;      /* some response was received (else req/s and speed-up are unknown) */
+	size_t interrupted; /* requests recorded as interrupted (Ctrl-C): a partial run */
+	size_t no_delay_ok; /* requests that succeeded without an X-Latlab-Delay-Us header */
 	/* latency (end - start) of the requests that got an HTTP response */
 	size_t lat_count;
 	uint64_t lat_min_us, lat_p50_us, lat_p90_us, lat_p99_us, lat_max_us;
