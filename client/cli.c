@@ -50,6 +50,9 @@ void cli_usage(FILE *f)
 	        "  -o, --csv PATH|-     one CSV row per request\n"
 	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
 	        "request\n"
+	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
+	        "Perfetto\n"
+	        "                       or chrome://tracing (workers, requests, states, counters)\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
 	        "\n"
@@ -158,6 +161,8 @@ struct cli_counts {
 	uint64_t repeat, n, c;
 };
 
+#define CLI_OPT_TRACE_EVENTS 0x100 /* long options without a letter */
+
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
         {"requests", required_argument, NULL, 'n'},
@@ -170,6 +175,7 @@ static const struct option cli_opts[] = {
         {"json", required_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'o'},
         {"timeline", required_argument, NULL, 's'},
+        {"trace-events", required_argument, NULL, CLI_OPT_TRACE_EVENTS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -224,6 +230,9 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case 's':
 			cfg->timeline_path = optarg;
+			break;
+		case CLI_OPT_TRACE_EVENTS:
+			cfg->trace_events_path = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;
@@ -348,6 +357,10 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
 		snprintf(err, errlen, "--timeline: expected a file path (PATH.svg), not -");
+		return -EINVAL;
+	}
+	if (cfg->trace_events_path && strcmp(cfg->trace_events_path, "-") == 0) {
+		snprintf(err, errlen, "--trace-events: expected a file path (PATH.json), not -");
 		return -EINVAL;
 	}
 	if (cfg->timeline_path && cli_raster_path(cfg->timeline_path)) {

@@ -35,6 +35,7 @@ struct config {
 	const char *json_path; /* NULL: none; "-": stdout */
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
+	const char *trace_events_path; /* NULL: none */
 	unsigned inflight_cap; /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 

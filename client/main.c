@@ -8,6 +8,7 @@
 #include "report.h"
 #include "stop.h"
 #include "timeline.h"
+#include "trace_events.h"
 #include "work.h"
 
 #include <curl/curl.h>
@@ -85,6 +86,12 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 1;
 	}
+	if (cfg->trace_events_path &&
+	    trace_events_write(cfg->trace_events_path, cruns, nruns, cfg->urls, cfg->nurls, err,
+	                       sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: --trace-events: %s\n", err);
+		status = 1;
+	}
 	if (cfg->timeline_path && timeline_write_svg(cfg->timeline_path, cruns, nruns, cfg->urls,
 	                                             cfg->nurls, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: --timeline: %s\n", err);
@@ -159,7 +166,8 @@ int main(int argc, char **argv)
 		status = 0;
 	} else if (main_check_output("--json", cfg.json_path) ||
 	           main_check_output("--csv", cfg.csv_path) ||
-	           main_check_output("--timeline", cfg.timeline_path)) {
+	           main_check_output("--timeline", cfg.timeline_path) ||
+	           main_check_output("--trace-events", cfg.trace_events_path)) {
 		status = 2;
 	} else {
 		stop_install(); /* Ctrl-C: stop the batch, still report what finished */
