@@ -27,6 +27,8 @@ void cli_usage(FILE *f)
 	        "  async        one event loop (libevent + curl multi), -c N in flight (default "
 	        "all)\n"
 	        "  compare      the four above on the same batch, then one table\n"
+	        "  sweep MODE[,MODE...]  the batch at each -c of a list (default\n"
+	        "               1,2,4,8,16,32,64,100), then one table\n"
 	        "\n"
 	        "Batch:\n"
 	        "  -r, --repeat K       the URLs K times over (the lecture's urls * 50); default "
@@ -35,7 +37,8 @@ void cli_usage(FILE *f)
 	        "  -c, --concurrency N  threads, processes or requests in flight (default %u for\n"
 	        "                       threads and processes; all for async, up to the "
 	        "open-files\n"
-	        "                       limit; ignored by sequential)\n"
+	        "                       limit; ignored by sequential); compare also takes\n"
+	        "                       threads=10,processes=4,async=100, sweep a list 1,2,4,8\n"
 	        "  -t, --timeout DUR    per-request time limit, e.g. 500ms, 10s; 0 = none "
 	        "(default 30s)\n"
 	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
@@ -50,6 +53,7 @@ void cli_usage(FILE *f)
 	        "  -o, --csv PATH|-     one CSV row per request\n"
 	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
 	        "request\n"
+	        "      --plot PATH.svg  sweep: wall time and throughput against concurrency\n"
 	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
 	        "Perfetto\n"
 	        "                       or chrome://tracing (workers, requests, states, counters)\n"
@@ -162,6 +166,7 @@ struct cli_counts {
 };
 
 #define CLI_OPT_TRACE_EVENTS 0x100 /* long options without a letter */
+#define CLI_OPT_PLOT         0x101
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -176,6 +181,7 @@ static const struct option cli_opts[] = {
         {"csv", required_argument, NULL, 'o'},
         {"timeline", required_argument, NULL, 's'},
         {"trace-events", required_argument, NULL, CLI_OPT_TRACE_EVENTS},
+        {"plot", required_argument, NULL, CLI_OPT_PLOT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -189,7 +195,6 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 	const struct cli_number numbers[] = {
 	        {'r', "--repeat", "a whole number of passes", CLI_MAX_REQUESTS, &k->repeat},
 	        {'n', "-n", "a whole number of requests", CLI_MAX_REQUESTS, &k->n},
-	        {'c', "-c", "a whole number of workers", CLI_MAX_INFLIGHT, &k->c},
 	        {'t', "--timeout", UNITS_DURATION_FORMS, 0, &cfg->timeout_us},
 	};
 	char why[200];
@@ -207,6 +212,15 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			continue;
 		}
 		switch (ch) {
+		case 'c':
+			if (conc_list_parse(optarg, CLI_MAX_INFLIGHT, &cfg->clist, err, errlen) !=
+			    0)
+				return -EINVAL;
+			k->c = cfg->clist.n == 1 && !cfg->clist.by_mode ? cfg->clist.v[0] : 0;
+			break;
+		case CLI_OPT_PLOT:
+			cfg->plot_path = optarg;
+			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
 				snprintf(err, errlen, "--work: %s", why);
@@ -256,7 +270,32 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 	return 0;
 }
 
-#define CLI_MODES "sequential, threads, processes, async or compare"
+#define CLI_MODES "sequential, threads, processes, async, compare or sweep"
+
+/* sweep's MODE[,MODE...] into cfg. 0, or -EINVAL with a message. */
+static int cli_parse_sweep_modes(const char *s, struct config *cfg, char *err, size_t errlen)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum mode m;
+		if (mode_parse(t, &m) != 0 || cfg->nsweep_modes == MODE_COUNT) {
+			snprintf(
+			        err, errlen,
+			        "sweep: expected MODE[,MODE...] of sequential, threads, processes, "
+			        "async, got '%.60s'",
+			        s);
+			return -EINVAL;
+		}
+		cfg->sweep_modes[cfg->nsweep_modes++] = m;
+	}
+	if (cfg->nsweep_modes == 0) {
+		snprintf(err, errlen, "sweep: expected MODE[,MODE...] before the URLs");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /* MODE URL... from argv[optind]. 0, or -EINVAL with a message. */
 static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
@@ -267,6 +306,14 @@ static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *e
 	}
 	if (strcmp(argv[optind], "compare") == 0) {
 		cfg->compare = 1;
+	} else if (strcmp(argv[optind], "sweep") == 0) {
+		cfg->sweep = 1;
+		if (++optind >= argc) {
+			snprintf(err, errlen, "sweep: expected MODE[,MODE...] and URLs");
+			return -EINVAL;
+		}
+		if (cli_parse_sweep_modes(argv[optind], cfg, err, errlen) != 0)
+			return -EINVAL;
 	} else if (mode_parse(argv[optind], &cfg->mode) != 0) {
 		snprintf(err, errlen, "unknown mode '%.40s': expected " CLI_MODES, argv[optind]);
 		return -EINVAL;
@@ -289,6 +336,10 @@ static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *e
 	return 0;
 }
 
+static int cli_check_c(const struct config *cfg, int threads, int procs, int async, uint64_t c,
+                       char *err, size_t errlen);
+static int cli_check_lists(struct config *cfg, char *err, size_t errlen);
+
 /* the batch size from -n or --repeat, and -c against the limits of the mode(s) that use it */
 static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
                             size_t errlen)
@@ -304,11 +355,31 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 		return -EINVAL;
 	}
 	cfg->n = k->n ? (size_t)k->n : (size_t)(repeat * cfg->nurls);
+	if (cfg->sweep || cfg->clist.by_mode)
+		return cli_check_lists(cfg, err, errlen);
+	if (cfg->clist.n > 1) {
+		snprintf(err, errlen,
+		         "-c: a list of values is for sweep (e.g. latlab-client sweep "
+		         "threads -c 1,2,4,8 URL)");
+		return -EINVAL;
+	}
 	if (!k->c)
 		return 0;
 	int threads = cfg->compare || cfg->mode == MODE_THREADS;
 	int procs = cfg->compare || cfg->mode == MODE_PROCESSES;
 	int async = cfg->compare || cfg->mode == MODE_ASYNC;
+	if (cli_check_c(cfg, threads, procs, async, k->c, err, errlen) != 0)
+		return -EINVAL;
+	cfg->concurrency = (unsigned)k->c;
+	return 0;
+}
+
+/* c against the limits of the modes that use it */
+static int cli_check_c(const struct config *cfg, int threads, int procs, int async, uint64_t c,
+                       char *err, size_t errlen)
+{
+	struct cli_counts one = {0, 0, c};
+	const struct cli_counts *k = &one;
 	if (threads && k->c > CLI_MAX_THREADS) {
 		snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
 		return -EINVAL;
@@ -325,7 +396,38 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 		         (unsigned long long)k->c, cfg->inflight_cap);
 		return -EINVAL;
 	}
-	cfg->concurrency = (unsigned)k->c;
+	return 0;
+}
+
+/* sweep's list (default 1,2,4,...,100) and compare's MODE=N pairs against their modes' limits */
+static int cli_check_lists(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->clist.by_mode && !cfg->compare) {
+		snprintf(err, errlen,
+		         "-c: MODE=N settings are for compare (e.g. -c "
+		         "threads=10,processes=4,async=100)");
+		return -EINVAL;
+	}
+	if (cfg->compare) {
+		for (int m = MODE_THREADS; m < MODE_COUNT; m++)
+			if (cfg->clist.per_mode[m] &&
+			    cli_check_c(cfg, m == MODE_THREADS, m == MODE_PROCESSES,
+			                m == MODE_ASYNC, cfg->clist.per_mode[m], err, errlen) != 0)
+				return -EINVAL;
+		return 0;
+	}
+	if (cfg->clist.n == 0) {
+		static const unsigned dflt[] = {1, 2, 4, 8, 16, 32, 64, 100};
+		cfg->clist.n = sizeof(dflt) / sizeof(dflt[0]);
+		memcpy(cfg->clist.v, dflt, sizeof(dflt));
+	}
+	for (size_t i = 0; i < cfg->clist.n; i++)
+		for (size_t j = 0; j < cfg->nsweep_modes; j++) {
+			enum mode m = cfg->sweep_modes[j];
+			if (cli_check_c(cfg, m == MODE_THREADS, m == MODE_PROCESSES,
+			                m == MODE_ASYNC, cfg->clist.v[i], err, errlen) != 0)
+				return -EINVAL;
+		}
 	return 0;
 }
 
@@ -357,6 +459,17 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
 		snprintf(err, errlen, "--timeline: expected a file path (PATH.svg), not -");
+		return -EINVAL;
+	}
+	if (cfg->plot_path && !cfg->sweep) {
+		snprintf(err, errlen,
+		         "--plot: only sweep draws a plot (latlab-client sweep MODE -c "
+		         "LIST --plot PATH.svg URL)");
+		return -EINVAL;
+	}
+	if (cfg->plot_path &&
+	    (strcmp(cfg->plot_path, "-") == 0 || cli_raster_path(cfg->plot_path))) {
+		snprintf(err, errlen, "--plot: expected PATH.svg, got '%.100s'", cfg->plot_path);
 		return -EINVAL;
 	}
 	if (cfg->trace_events_path && strcmp(cfg->trace_events_path, "-") == 0) {
@@ -395,6 +508,8 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 		c = 1;
 	if (m == MODE_ASYNC) /* all: as many as the open-files limit allows */
 		c = cfg->concurrency ? cfg->concurrency : cfg->n;
+	if (cfg->clist.by_mode && cfg->clist.per_mode[m])
+		c = cfg->clist.per_mode[m];
 	if (m == MODE_ASYNC && c > cfg->inflight_cap)
 		c = cfg->inflight_cap;
 	return (unsigned)run_workers(c, 1, cfg->n);

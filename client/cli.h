@@ -3,6 +3,7 @@
 #define LATLAB_CLI_H
 
 #include "batch.h"
+#include "conclist.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,11 @@ struct config {
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
 	const char *trace_events_path; /* NULL: none */
+	struct conc_list clist;        /* -c as given (one value, a list, or MODE=N pairs) */
+	int sweep;                     /* MODE sweep: modes[] at each of clist's values */
+	enum mode sweep_modes[MODE_COUNT];
+	size_t nsweep_modes;
+	const char *plot_path; /* sweep --plot PATH.svg; NULL: none */
 	unsigned inflight_cap; /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 

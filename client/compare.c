@@ -118,6 +118,14 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	return 0;
 }
 
+int compare_mode(const struct batch *b, enum mode m, unsigned c, struct run *r)
+{
+	struct batch bm = *b;
+	bm.concurrency = c;
+	r->concurrency = (unsigned)run_workers(c, b->n, b->n);
+	return compare_one(&bm, m, r);
+}
+
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
                 struct run *runs[COMPARE_NMODES])
 {

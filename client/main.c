@@ -7,6 +7,7 @@
 #include "modes.h"
 #include "report.h"
 #include "stop.h"
+#include "sweep.h"
 #include "timeline.h"
 #include "trace_events.h"
 #include "work.h"
@@ -48,12 +49,27 @@ static int main_stdout_taken(const struct config *cfg)
 	       (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
 }
 
+static int main_report_all(const struct config *cfg, struct run *const *runs,
+                           const struct run **cruns, struct summary *sums, size_t nruns);
+
 /* summaries, JSON, CSV and timeline for runs[0..nruns); returns the exit status */
 static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns)
 {
-	struct summary sums[COMPARE_NMODES];
-	const struct run *cruns[COMPARE_NMODES];
-	int compare = cfg->compare;
+	struct summary *sums = calloc(nruns ? nruns : 1, sizeof(*sums));
+	const struct run **cruns = calloc(nruns ? nruns : 1, sizeof(*cruns));
+	int status = sums && cruns ? main_report_all(cfg, runs, cruns, sums, nruns) : 1;
+	if (!sums || !cruns)
+		fprintf(stderr, "latlab-client: out of memory\n");
+	free(cruns);
+	free(sums);
+	return status;
+}
+
+/* main_report with its arrays: cruns[k] = runs[k], sums[k] filled here */
+static int main_report_all(const struct config *cfg, struct run *const *runs,
+                           const struct run **cruns, struct summary *sums, size_t nruns)
+{
+	int compare = cfg->compare || cfg->sweep;
 	int status = 0;
 	char err[256];
 	for (size_t k = 0; k < nruns; k++) {
@@ -76,14 +92,21 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 		report_print_run(out, runs[0], &sums[0], cfg->urls, cfg->nurls);
 	}
 	fflush(out);
-	if (cfg->json_path &&
-	    report_write_json(cfg->json_path, cruns, sums, nruns, compare, err, sizeof(err)) != 0) {
+	if (cfg->json_path && (cfg->sweep ? report_write_json_list(cfg->json_path, "sweep", cruns,
+	                                                           sums, nruns, err, sizeof(err))
+	                                  : report_write_json(cfg->json_path, cruns, sums, nruns,
+	                                                      compare, err, sizeof(err))) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 1;
 	}
 	if (cfg->csv_path && report_write_csv(cfg->csv_path, cruns, nruns, cfg->urls, cfg->nurls,
 	                                      compare, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	if (cfg->plot_path && sweep_plot(cfg->plot_path, cruns, sums, nruns, cfg->work_cpu_us, err,
+	                                 sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: --plot: %s\n", err);
 		status = 1;
 	}
 	if (cfg->trace_events_path &&
@@ -112,11 +135,19 @@ static int main_run(const struct config *cfg)
 	        .trace_fd = main_stdout_taken(cfg) ? STDERR_FILENO : STDOUT_FILENO,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
-	struct run *runs[COMPARE_NMODES] = {NULL};
+	struct run *fixed[COMPARE_NMODES] = {NULL};
+	struct run **runs = fixed;
 	size_t nruns = 0;
 	int rc;
 	fflush(stdout);
-	if (cfg->compare) {
+	if (cfg->sweep) {
+		rc = sweep_run(&b, cfg->sweep_modes, cfg->nsweep_modes, cfg->clist.v, cfg->clist.n,
+		               &runs);
+		if (rc < 0)
+			runs = fixed;
+		nruns = rc > 0 ? (size_t)rc : 0;
+		rc = rc < 0 ? rc : 0;
+	} else if (cfg->compare) {
 		unsigned conc[COMPARE_NMODES] = {
 		        cli_concurrency(cfg, MODE_SEQUENTIAL), cli_concurrency(cfg, MODE_THREADS),
 		        cli_concurrency(cfg, MODE_PROCESSES), cli_concurrency(cfg, MODE_ASYNC)};
@@ -135,13 +166,18 @@ static int main_run(const struct config *cfg)
 		                "errors (other)\n");
 	if (rc != 0) {
 		fprintf(stderr, "latlab-client: %s: the run could not happen: %s\n",
-		        cfg->compare ? "compare" : mode_name(cfg->mode), strerror(-rc));
+		        cfg->sweep     ? "sweep"
+		        : cfg->compare ? "compare"
+		                       : mode_name(cfg->mode),
+		        strerror(-rc));
 		status = 1;
 	} else {
 		status = main_report(cfg, runs, nruns);
 	}
-	for (size_t k = 0; k < COMPARE_NMODES; k++)
+	for (size_t k = 0; k < (runs == fixed ? (size_t)COMPARE_NMODES : nruns); k++)
 		run_free(runs[k]);
+	if (runs != fixed)
+		free(runs);
 	return stop_requested() && status == 0 ? 1 : status;
 }
 

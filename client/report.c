@@ -406,6 +406,35 @@ static int report_close(struct report_out *o, int failed, const char *flag, cons
 	return 0;
 }
 
+int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
+                           const struct summary *sums, size_t nruns, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	json_t *root = json_object();
+	int bad = !arr || !root;
+	for (size_t k = 0; k < nruns && !bad; k++)
+		bad |= json_array_append_new(arr, report_run_json(runs[k], &sums[k], NULL)) != 0;
+	if (!bad)
+		bad = json_object_set_new(root, key, arr) != 0;
+	else
+		json_decref(arr);
+	if (bad) {
+		json_decref(root);
+		snprintf(err, errlen, "--json: out of memory");
+		return -ENOMEM;
+	}
+	struct report_out o;
+	if (report_open(&o, "--json", path, err, errlen) != 0) {
+		json_decref(root);
+		return -EIO;
+	}
+	bad = json_dumpf(root, o.f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
+	json_decref(root);
+	if (!bad)
+		fputc('\n', o.f);
+	return report_close(&o, bad, "--json", path, err, errlen);
+}
+
 int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
                       size_t nruns, int compare, char *err, size_t errlen)
 {
