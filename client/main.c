@@ -9,6 +9,7 @@
 #include "stop.h"
 #include "sweep.h"
 #include "timeline.h"
+#include "tlcmd.h"
 #include "trace_events.h"
 #include "work.h"
 
@@ -191,6 +192,11 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[300];
 	int status;
+	if (argc > 1 && strcmp(argv[1], "timeline") == 0) {
+		status = tlcmd_main(argc - 1, argv + 1);
+		curl_global_cleanup();
+		return status;
+	}
 	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 2;

@@ -106,6 +106,11 @@ void tl_draw_strips(FILE *f, const struct panel *p, const struct axis *a, long n
 		        "<text class=\"lanenote\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">mean "
 		        "%.2f, max %.1f of %ld cores</text>\n",
 		        TL_LEFT - 8, y2 + 25, act->on_cpu_mean, act->on_cpu_max, ncores);
+	else
+		fprintf(f,
+		        "<text class=\"lanenote\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">not "
+		        "recorded for this run</text>\n",
+		        TL_LEFT - 8, y2 + 25);
 }
 
 double tl_state_legend(FILE *f, double y)
