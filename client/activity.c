@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SPAN_MERGE_US 20
 
@@ -95,8 +96,8 @@ static int activity_ev_cmp(const void *a, const void *b)
 	return (x->d > y->d) - (x->d < y->d); /* ends before starts at the same time */
 }
 
-/* sorts ev[0..n) and turns it into steps starting at 0 */
-static int activity_sweep(struct step_ev *ev, size_t n, struct steps *out)
+/* sorts ev[0..n) and turns it into steps starting at 0, each value at most cap (0: none) */
+static int activity_sweep(struct step_ev *ev, size_t n, double cap, struct steps *out)
 {
 	memset(out, 0, sizeof(*out));
 	qsort(ev, n, sizeof(*ev), activity_ev_cmp);
@@ -114,12 +115,13 @@ static int activity_sweep(struct step_ev *ev, size_t n, struct steps *out)
 		level += ev[k].d;
 		if (level < 1e-9)
 			level = 0; /* no drift below zero from adding and removing fractions */
+		double v = cap > 0 && level > cap ? cap : level;
 		size_t last = out->n - 1;
 		if (out->t[last] == ev[k].t)
-			out->v[last] = level;
+			out->v[last] = v;
 		else {
 			out->t[out->n] = ev[k].t;
-			out->v[out->n++] = level;
+			out->v[out->n++] = v;
 		}
 	}
 	return 0;
@@ -138,7 +140,7 @@ int activity_in_flight_steps(const struct run *r, struct steps *out)
 		ev[n++] = (struct step_ev){q->start_us, 1};
 		ev[n++] = (struct step_ev){q->end_us, -1};
 	}
-	int rc = activity_sweep(ev, n, out);
+	int rc = activity_sweep(ev, n, 0, out);
 	free(ev);
 	return rc;
 }
@@ -159,7 +161,10 @@ int activity_on_cpu_steps(const struct run *r, struct steps *out)
 		ev[n++] = (struct step_ev){s->start_us, d};
 		ev[n++] = (struct step_ev){s->end_us, -d};
 	}
-	int rc = activity_sweep(ev, n, out);
+	/* a span's CPU is spread evenly over it, so overlapping spans can add up to more workers
+	 * than there are cores for a moment; no more than the cores can run at once */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = activity_sweep(ev, n, cores > 0 ? (double)cores : 0, out);
 	free(ev);
 	return rc;
 }

@@ -76,8 +76,8 @@ struct steps {
  * -ENOMEM. */
 int activity_in_flight_steps(const struct run *r, struct steps *out);
 
-/* Workers on a CPU over time: each span adds cpu_us / its length (at most 1) while it lasts.
- * 0, or -ENOMEM. */
+/* Workers on a CPU over time: each span adds cpu_us / its length (at most 1) while it lasts,
+ * the sum capped at the cores online. 0, or -ENOMEM. */
 int activity_on_cpu_steps(const struct run *r, struct steps *out);
 
 /* Frees s's arrays and zeroes it. */

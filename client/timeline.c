@@ -173,7 +173,9 @@ static double panel_layout(struct panel *p, double y, const struct axis *a)
 	double total_rows = 0;
 	for (size_t i = 0; i < p->nlanes; i++)
 		total_rows += p->lanes[i].rows;
-	double band = p->nlanes <= 100 ? TL_STATE_H : 0; /* too many lanes: no state bands */
+	/* the state band: wider for a few lanes (readable from the back of a classroom), none
+	 * for very many */
+	double band = p->nlanes <= 16 ? TL_STATE_H + 4 : p->nlanes <= 100 ? TL_STATE_H : 0;
 	double room = TL_LANES_MAX - (gap + band) * (double)p->nlanes;
 	p->row_h = room / total_rows < TL_ROW_MAX ? room / total_rows : TL_ROW_MAX;
 	/* a wall of sub-rows (async) keeps readable rows while the panel can grow */

@@ -30,11 +30,17 @@ void tl_draw_states(FILE *f, const struct panel *p, size_t li, const struct axis
 			double x = x_of(a, s->start_us), w = x_of(a, s->end_us) - x;
 			if (w < (pass == WS_NET ? 0.2 : 0.8))
 				w = pass == WS_NET ? 0.2 : 0.8;
+			/* work the worker's CPU clock did not see was spent ready, waiting for
+			 * a core: drawn pale, in proportion */
+			double dens = pass == WS_CPU ? (double)s->cpu_us /
+			                                       (double)(s->end_us - s->start_us)
+			                             : 1.0;
+			dens = dens > 1 ? 1 : dens < 0.25 ? 0.25 : dens;
 			fprintf(f,
 			        "<rect class=\"state %s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-			        "height=\"%.2f\" fill=\"%s\"/>\n",
+			        "height=\"%.2f\" fill=\"%s\" fill-opacity=\"%.2f\"/>\n",
 			        activity_state_name((enum wstate)pass), x, y, w, h,
-			        strips_state_ink(pass));
+			        strips_state_ink(pass), dens);
 		}
 }
 
@@ -117,7 +123,7 @@ double tl_state_legend(FILE *f, double y)
 {
 	static const struct {
 		const char *ink, *label;
-	} keys[] = {{TL_CPU, "on a CPU"},
+	} keys[] = {{TL_CPU, "on a CPU (pale: ready, waiting for a core)"},
 	            {TL_GIL, "waiting for the GIL"},
 	            {TL_NET, "waiting on the network"},
 	            {"#ffffff", "idle"}};
