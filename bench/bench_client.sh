@@ -108,6 +108,27 @@ NGX
 			sed 's/^/    /' "$tmp/tp.txt"
 			status=1
 		fi
+		# two loops on two threads beside wrk's two threads
+		wrk2_rps=$(wrk -t2 -c64 -d"${secs}s" "$url" | awk '/^Requests\/sec:/ {print $2}')
+		echo "wrk -t2 -c64 -d${secs}s          ${wrk2_rps:-?} req/s"
+		if "$client" async --loops 2 -c 64 -d "${secs}s" --json "$tmp/l2.json" "$url" >/dev/null; then
+			ours=$(json_field "$tmp/l2.json" rps)
+			printf 'latlab-client async --loops 2 -c64 -d%ss  %.0f req/s  = %sx wrk -t2\n' \
+				"$secs" "$ours" "$(ratio "$ours" "${wrk2_rps:-0}")"
+		fi
+		# --rate accuracy: asked vs achieved rate and late starts, open model (wrk2 -R)
+		for rate in 1000 5000 20000; do
+			if "$client" async --rate "$rate" -d 3s -c 64 --json "$tmp/rate.json" "$url" >/dev/null; then
+				"$py" - "$tmp/rate.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["rate"]
+print("latlab-client async --rate %-6d -d 3s  achieved %.1f/s (%.2f%%), %d late starts of %d, p99 %.2f ms from due"
+      % (r["asked"], r["achieved"], 100.0 * r["achieved"] / r["asked"], r["late_starts"], d["requests"],
+         d["latency_from_due_ms"]["p99"]))
+PY
+			fi
+		done
 	else
 		echo "nginx did not serve $url: $(cat "$tmp/nginx-error.log" 2>/dev/null)"
 		status=1
@@ -182,5 +203,12 @@ PY
 else
 	echo "latlab-server did not start"
 	status=1
+fi
+# ---- 3. memory of a long run (BENCH_LONG_S seconds, e.g. 600; skipped when unset) -----------
+if [ -n "${BENCH_LONG_S:-}" ] && [ -n "${surl:-}" ]; then
+	echo
+	echo "-- 3. peak RSS of a ${BENCH_LONG_S}s async run at full speed (no per-request output)"
+	"$client" async -c 100 -d "${BENCH_LONG_S}s" -q --json "$tmp/long.json" "${surl%%\?*}?latency=0&size=2KiB" &&
+		"$py" -c "import json; d = json.load(open('$tmp/long.json')); print('%d requests, %.0f req/s, peak RSS %.1f MiB' % (d['requests'], d['rps'], d['maxrss_kib'] / 1024))"
 fi
 exit $status

@@ -12,11 +12,20 @@
 
 #define SPAN_MERGE_US 20
 
+size_t activity_log_max(size_t workers)
+{
+	size_t m = ACTIVITY_MAX_SPANS / (workers ? workers : 1);
+	return m < 256 ? 256 : m;
+}
+
 void span_log_add(struct span_log *l, uint32_t worker, enum wstate st, uint64_t start_us,
                   uint64_t end_us, uint64_t cpu_us)
 {
 	if (end_us < start_us)
 		end_us = start_us;
+	l->cpu_us += cpu_us;
+	if (st == WS_GIL)
+		l->gil_us += end_us - start_us;
 	if (l->n > 0) {
 		struct span *p = &l->v[l->n - 1];
 		if (p->worker == worker && p->state == (uint32_t)st &&
@@ -26,6 +35,10 @@ void span_log_add(struct span_log *l, uint32_t worker, enum wstate st, uint64_t 
 			p->cpu_us += cpu_us;
 			return;
 		}
+	}
+	if (l->n >= (l->max ? l->max : ACTIVITY_MAX_SPANS)) {
+		l->capped = 1;
+		return;
 	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
@@ -58,6 +71,9 @@ int activity_take(struct run *r, struct span_log *l)
 {
 	if (l->lost)
 		r->spans_known = 0;
+	r->spans_capped |= l->capped;
+	r->span_cpu_us += l->cpu_us;
+	r->span_gil_us += l->gil_us;
 	if (l->n == 0) {
 		span_log_free(l);
 		return 0;
@@ -129,11 +145,11 @@ static int activity_sweep(struct step_ev *ev, size_t n, double cap, struct steps
 
 int activity_in_flight_steps(const struct run *r, struct steps *out)
 {
-	struct step_ev *ev = malloc((2 * r->n + 1) * sizeof(*ev));
+	struct step_ev *ev = malloc((2 * r->nresults + 1) * sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
 	size_t n = 0;
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < r->nresults && r->results; i++) {
 		const struct req_result *q = &r->results[i];
 		if (q->end_us <= q->start_us)
 			continue;
@@ -193,9 +209,14 @@ static void activity_mean_max(const struct steps *s, uint64_t wall, double *mean
 	*max = top;
 }
 
-int activity_measure(const struct run *r, struct activity *a)
+/* concurrency: from the records when all were kept, else from the collector's sums */
+static int activity_in_flight(const struct run *r, struct activity *a)
 {
-	memset(a, 0, sizeof(*a));
+	if (!r->results || r->nresults < r->n) {
+		a->in_flight_mean = r->wall_us ? (double)r->busy_us / (double)r->wall_us : 0;
+		a->in_flight_max = r->in_flight_max;
+		return 0;
+	}
 	struct steps s;
 	double max;
 	if (activity_in_flight_steps(r, &s) != 0)
@@ -203,9 +224,18 @@ int activity_measure(const struct run *r, struct activity *a)
 	activity_mean_max(&s, r->wall_us, &a->in_flight_mean, &max);
 	a->in_flight_max = (size_t)(max + 0.5);
 	activity_steps_free(&s);
+	return 0;
+}
+
+int activity_measure(const struct run *r, struct activity *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (activity_in_flight(r, a) != 0)
+		return -ENOMEM;
 	a->on_cpu_known = r->spans_known;
 	if (!r->spans_known)
 		return 0;
+	struct steps s;
 	if (activity_on_cpu_steps(r, &s) != 0)
 		return -ENOMEM;
 	activity_mean_max(&s, r->wall_us, &a->on_cpu_mean, &a->on_cpu_max);
@@ -215,6 +245,16 @@ int activity_measure(const struct run *r, struct activity *a)
 		if (p->state == WS_GIL)
 			a->gil_wait_s += (double)(p->end_us - p->start_us) / 1e6;
 		a->cpu_s += (double)p->cpu_us / 1e6;
+	}
+	if (r->spans_capped) { /* the sums cover every span, kept or not */
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		a->gil_wait_s = (double)r->span_gil_us / 1e6;
+		a->cpu_s = (double)r->span_cpu_us / 1e6;
+		a->on_cpu_mean = r->wall_us ? (double)r->span_cpu_us / (double)r->wall_us : 0;
+		if (cores > 0 && a->on_cpu_mean > (double)cores)
+			a->on_cpu_mean = (double)cores;
+		if (a->on_cpu_max < a->on_cpu_mean)
+			a->on_cpu_max = a->on_cpu_mean;
 	}
 	return 0;
 }

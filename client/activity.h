@@ -28,15 +28,29 @@ struct span {
 	uint32_t state;  /* enum wstate */
 };
 
+/* Spans a run keeps at most (32 B each: 8 MiB), shared among its workers. Past that (a long
+ * -d or --rate run) a worker's further spans are only summed (CPU, GIL wait): the run's
+ * parallelism mean and gil_wait_s stay exact, its maximum comes from the spans kept. */
+#define ACTIVITY_MAX_SPANS (1u << 18)
+
 /* A growing list of spans, owned; zero-initialise it, free it with span_log_free. */
 struct span_log {
 	struct span *v;
 	size_t n, cap;
-	int lost; /* a span was dropped for lack of memory: the measure is incomplete */
+	size_t max;      /* spans kept at most; 0: ACTIVITY_MAX_SPANS */
+	int lost;        /* a span was dropped for lack of memory: the measure is incomplete */
+	int capped;      /* spans past max were summed, not kept */
+	uint64_t cpu_us; /* every span's CPU, kept or not */
+	uint64_t gil_us; /* every GIL-wait span's length, kept or not */
 };
 
+/* The span cap of each of `workers` workers' logs: their share of ACTIVITY_MAX_SPANS, at
+ * least 256. */
+size_t activity_log_max(size_t workers);
+
 /* Appends a span, merged into the previous one when it has the same worker and state and
- * starts within 20 us of its end. Never fails: on no memory the span is dropped and lost set. */
+ * starts within 20 us of its end; past l->max it is only summed (capped set). Never fails: on
+ * no memory the span is dropped and lost set. */
 void span_log_add(struct span_log *l, uint32_t worker, enum wstate st, uint64_t start_us,
                   uint64_t end_us, uint64_t cpu_us);
 
@@ -46,7 +60,7 @@ void span_log_free(struct span_log *l);
 /* The CPU clock clk (CLOCK_THREAD_CPUTIME_ID or CLOCK_PROCESS_CPUTIME_ID) in microseconds. */
 uint64_t activity_cpu_now_us(clockid_t clk);
 
-/* Moves l's spans to the end of r's (r owns them afterwards; l is left empty). 0, or -ENOMEM
+/* Moves l's spans and sums to r's (r owns them afterwards; l is left empty). 0, or -ENOMEM
  * (then r is marked not measured and l is freed). */
 int activity_take(struct run *r, struct span_log *l);
 
@@ -72,8 +86,8 @@ struct steps {
 	size_t n;
 };
 
-/* Requests in flight over time (a request is in flight from its start to its end). 0, or
- * -ENOMEM. */
+/* Requests in flight over time (a request is in flight from its start to its end), from the
+ * records kept. 0, or -ENOMEM. */
 int activity_in_flight_steps(const struct run *r, struct steps *out);
 
 /* Workers on a CPU over time: each span adds cpu_us / its length (at most 1) while it lasts,
@@ -83,7 +97,10 @@ int activity_on_cpu_steps(const struct run *r, struct steps *out);
 /* Frees s's arrays and zeroes it. */
 void activity_steps_free(struct steps *s);
 
-/* Fills *a from r's records and spans. 0, or -ENOMEM. */
+/* Fills *a from r's records and spans; a run that kept fewer records than requests (bounded
+ * memory) has its concurrency from the collector's sums (r->busy_us, r->in_flight_max), and
+ * one whose spans were capped its parallelism mean and GIL wait from the spans' sums.
+ * 0, or -ENOMEM. */
 int activity_measure(const struct run *r, struct activity *a);
 
 #endif

@@ -31,12 +31,15 @@ struct req_result {
 	pid_t pid;          /* process that ran it */
 	pid_t tid;          /* kernel thread id that ran it (gettid) */
 	uint32_t worker;    /* lane: thread or process number; 0 in sequential and async */
+	uint64_t due_us;    /* when it was due: 0 in a batch, i/R with --rate, start in a -d loop */
 	uint64_t start_us;
 	uint64_t end_us;
 	int status;       /* HTTP status, 0 when no response */
 	uint64_t bytes;   /* body bytes received */
 	int64_t delay_us; /* X-Latlab-Delay-Us, -1 when the server sent none */
 	enum err_class err;
+	/* libcurl's phases (CURLINFO_*_TIME_T deltas), microseconds; 0 when not reached */
+	uint32_t dns_us, connect_us, tls_us, ttfb_us, transfer_us;
 	char errmsg[96]; /* short reason when err != ERR_NONE, else "" */
 };
 
@@ -50,12 +53,18 @@ struct work {
 struct batch {
 	const char *const *urls; /* the distinct URLs, not owned */
 	size_t nurls;
-	size_t n;             /* requests: URLs cycled (repeat K gives n = K * nurls) */
+	size_t n;             /* requests: URLs cycled (repeat K gives n = K * nurls); with
+	                       * duration_us and no rate, the most a run may start */
 	unsigned concurrency; /* workers or in-flight cap; 0 means all (async only) */
 	uint64_t timeout_us;  /* per request; 0: none */
 	struct work work;
-	int trace;    /* print "PID process | TID url : URL" as each request starts */
-	int trace_fd; /* where: 1, or 2 when stdout carries the JSON or CSV report */
+	int trace;            /* print "PID process | TID url : URL" as each request starts */
+	int trace_fd;         /* where: 1, or 2 when stdout carries the JSON or CSV report */
+	uint64_t duration_us; /* -d: closed loop until then (no rate); 0: a batch of n */
+	double rate;          /* --rate: request i due at i / rate seconds; 0: none */
+	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
+	unsigned loops;       /* async: event loops on their own threads; 0 or 1: one, here */
+	int progress;         /* draw the live progress line on stdout (a TTY); 0: none */
 };
 
 /* The URL of request i (not owned). */
@@ -64,11 +73,19 @@ static inline const char *batch_url(const struct batch *b, size_t i)
 	return b->urls[i % b->nurls];
 }
 
+struct stats;
+
 struct run {
 	enum mode mode;
-	unsigned concurrency; /* effective: 1 for sequential, n for async "all" */
-	size_t n;
-	struct req_result *results; /* n records, owned by the run; free with run_free */
+	unsigned concurrency;       /* effective: 1 for sequential, n for async "all" */
+	size_t n;                   /* requests in the run (started, or in the batch) */
+	struct req_result *results; /* nresults records by index (NULL: none kept), owned */
+	size_t nresults;
+	int64_t *delays;        /* n injected delays by index (-1 unknown), owned; NULL: none */
+	struct stats *stats;    /* what the run measured (stats.h), owned; NULL: from results */
+	double rate;            /* --rate asked, 0: none */
+	size_t records_dropped; /* records not kept (beyond batch keep_records) */
+	uint64_t duration_us;   /* -d asked, 0: none */
 	uint64_t wall_us;
 	/* the client's own cost during the run (getrusage deltas, children included for
 	 * processes) */
@@ -80,19 +97,32 @@ struct run {
 	/* what the workers did (activity.h): spans[0..nspans), owned by the run */
 	struct span *spans;
 	size_t nspans;
-	int spans_known; /* every worker's spans arrived: parallelism is measured */
+	int spans_known;      /* every worker's spans arrived: parallelism is measured */
+	int spans_capped;     /* spans past ACTIVITY_MAX_SPANS were summed, not kept */
+	uint64_t span_cpu_us; /* CPU of every span, kept or not */
+	uint64_t span_gil_us; /* GIL wait of every span, kept or not */
+	/* concurrency without the records (bounded memory): the time requests were in flight,
+	 * summed, and the most in flight at once (sched.h's gauge) */
+	uint64_t busy_us;
+	size_t in_flight_max;
 };
 
 /* Allocates a run of n zeroed records (index = i, delay_us = -1); NULL when out of memory.
- * The caller frees it with run_free. */
+ * The caller frees it with run_free. Its stats are computed from the records later
+ * (run_restat). */
 struct run *run_new(enum mode mode, size_t n);
+
+/* (Re)computes r->stats from r->results (the unit tests', compare's and merge's path).
+ * Returns 0 or -ENOMEM. */
+int run_restat(struct run *r);
 
 /* Frees r and its records; NULL is a no-op. */
 void run_free(struct run *r);
 
-/* The ideal wall time from the injected delays: their sum at concurrency 1, else the makespan
- * of the batch in order on `concurrency` workers (each request goes to the worker free
- * first). Returns 0, or -ENODATA when any request has no known delay (ideal unknown). */
+/* The ideal wall time from the injected delays (r->delays, else the records): their sum at
+ * concurrency 1, else the makespan of the batch in order on `concurrency` workers (each
+ * request goes to the worker free first). Returns 0, or -ENODATA when any request has no
+ * known delay or the run kept none (a -d or --rate run: ideal unknown). */
 int run_ideal_us(const struct run *r, uint64_t *out);
 
 #endif

@@ -1,5 +1,5 @@
-/* cli.c -- parsing latlab-client's arguments (getopt_long) into a struct config; no I/O
- * besides the usage text, no network. */
+/* cli.c -- parsing latlab-client's arguments (getopt_long) into a struct config; no I/O, no
+ * network (the usage text is cli_usage.c). */
 #include "cli.h"
 
 #include "units.h"
@@ -8,76 +8,11 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
-
-void cli_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: latlab-client MODE [options] URL...\n"
-	        "\n"
-	        "Runs one batch of GET requests and reports how long it took and why.\n"
-	        "\n"
-	        "Modes (libcurl under all of them; only the concurrency model differs):\n"
-	        "  sequential   one request after another on one reused connection\n"
-	        "  threads      -c N threads, each with its own connection, sharing one queue\n"
-	        "  processes    -c N forked worker processes; results come back over pipes\n"
-	        "  async        one event loop (libevent + curl multi), -c N in flight (default "
-	        "all)\n"
-	        "  compare      the four above on the same batch, then one table\n"
-	        "  sweep MODE[,MODE...]  the batch at each -c of a list (default\n"
-	        "               1,2,4,8,16,32,64,100), then one table\n"
-	        "\n"
-	        "Batch:\n"
-	        "  -r, --repeat K       the URLs K times over (the lecture's urls * 50); default "
-	        "1\n"
-	        "  -n, --requests N     N requests cycling through the URLs (not with --repeat)\n"
-	        "  -c, --concurrency N  threads, processes or requests in flight (default %u for\n"
-	        "                       threads and processes; all for async, up to the "
-	        "open-files\n"
-	        "                       limit; ignored by sequential); compare also takes\n"
-	        "                       threads=10,processes=4,async=100, sweep a list 1,2,4,8\n"
-	        "  -t, --timeout DUR    per-request time limit, e.g. 500ms, 10s; 0 = none "
-	        "(default 30s)\n"
-	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
-	        "  -g, --gil            threads take one global lock for that work, like Python's "
-	        "GIL\n"
-	        "\n"
-	        "Output:\n"
-	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
-	        "starts\n"
-	        "  -q, --quiet          no summary (trace lines and files are still written)\n"
-	        "  -j, --json PATH|-    the run(s) as JSON (with -, the summary goes to stderr)\n"
-	        "  -o, --csv PATH|-     one CSV row per request\n"
-	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
-	        "request\n"
-	        "      --plot PATH.svg  sweep: wall time and throughput against concurrency\n"
-	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
-	        "Perfetto\n"
-	        "                       or chrome://tracing (workers, requests, states, counters)\n"
-	        "  -h, --help           this text\n"
-	        "  -V, --version        the version\n"
-	        "\n"
-	        "Limits: at most %u requests, %u URLs of %u bytes, %u threads, %u processes,\n"
-	        "%u in flight. Every request carries X-Latlab-Seq: INDEX; a latlab-server answers\n"
-	        "with X-Latlab-Delay-Us, from which the ideal time and the efficiency are "
-	        "computed\n"
-	        "(\"unknown\" against other servers).\n"
-	        "\n"
-	        "Ctrl-C stops the batch: requests in flight finish, the rest count as errors\n"
-	        "(other, \"interrupted\") and the report is still written; a second Ctrl-C ends at "
-	        "once.\n"
-	        "\n"
-	        "Exit status: 0 every request succeeded, 1 some failed (or interrupted), 2 usage "
-	        "error.\n"
-	        "\n"
-	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
-	        "           http://127.0.0.1:8080/google\n",
-	        CLI_DEFAULT_WORKERS, CLI_MAX_REQUESTS, CLI_MAX_URLS, CLI_MAX_URL_LEN,
-	        CLI_MAX_THREADS, CLI_MAX_PROCESSES, CLI_MAX_INFLIGHT);
-}
 
 /* 0 when url is an absolute http(s) URL with a host, else -EINVAL + message */
 static int cli_check_url(const char *url, char *err, size_t errlen)
@@ -162,11 +97,10 @@ static int cli_number_parse(const struct cli_number *t, const char *arg, char *e
 
 /* -r, -n and -c as given (0: not given), before the cross-field checks */
 struct cli_counts {
-	uint64_t repeat, n, c;
+	uint64_t repeat, n, c, loops;
 };
 
-#define CLI_OPT_TRACE_EVENTS 0x100 /* long options without a letter */
-#define CLI_OPT_PLOT         0x101
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, OPT_TRACE_EVENTS, OPT_PLOT };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -175,17 +109,50 @@ static const struct option cli_opts[] = {
         {"timeout", required_argument, NULL, 't'},
         {"work", required_argument, NULL, 'w'},
         {"gil", no_argument, NULL, 'g'},
+        {"duration", required_argument, NULL, 'd'},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"loops", required_argument, NULL, OPT_LOOPS},
         {"trace", no_argument, NULL, 'T'},
         {"quiet", no_argument, NULL, 'q'},
         {"json", required_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'o'},
         {"timeline", required_argument, NULL, 's'},
-        {"trace-events", required_argument, NULL, CLI_OPT_TRACE_EVENTS},
-        {"plot", required_argument, NULL, CLI_OPT_PLOT},
+        {"per-second", required_argument, NULL, OPT_PER_SECOND},
+        {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
+        {"plot", required_argument, NULL, OPT_PLOT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
 };
+
+/* --rate R into cfg->rate. 0, or -EINVAL with a message. */
+static int cli_parse_rate(const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	char why[UNITS_ERR_LEN];
+	if (units_parse_double(arg, 0, CLI_MAX_RATE, &cfg->rate, why, sizeof(why)) == 0 &&
+	    cfg->rate > 0)
+		return 0;
+	snprintf(err, errlen,
+	         "--rate: expected requests per second above 0 and at most %.0f (e.g. 200 or "
+	         "0.5), got '%.40s'",
+	         CLI_MAX_RATE, arg);
+	return -EINVAL;
+}
+
+/* An output option's path into cfg: 1, or 0 when ch is not one */
+static int cli_parse_output(int ch, const char *arg, struct config *cfg)
+{
+	const char **to = ch == 'j'                ? &cfg->json_path
+	                  : ch == 'o'              ? &cfg->csv_path
+	                  : ch == 's'              ? &cfg->timeline_path
+	                  : ch == OPT_TRACE_EVENTS ? &cfg->trace_events_path
+	                  : ch == OPT_PER_SECOND   ? &cfg->seconds_path
+	                  : ch == OPT_PLOT         ? &cfg->plot_path
+	                                           : NULL;
+	if (to)
+		*to = arg;
+	return to != NULL;
+}
 
 /* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
  * -EINVAL with a message; stops at --help or --version. */
@@ -193,15 +160,17 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
                              char *err, size_t errlen)
 {
 	const struct cli_number numbers[] = {
-	        {'r', "--repeat", "a whole number of passes", CLI_MAX_REQUESTS, &k->repeat},
-	        {'n', "-n", "a whole number of requests", CLI_MAX_REQUESTS, &k->n},
+	        {'r', "--repeat", "a whole number of passes", CLI_MAX_RUN, &k->repeat},
+	        {'n', "-n", "a whole number of requests", CLI_MAX_RUN, &k->n},
 	        {'t', "--timeout", UNITS_DURATION_FORMS, 0, &cfg->timeout_us},
+	        {'d', "--duration", UNITS_DURATION_FORMS, 0, &cfg->duration_us},
+	        {OPT_LOOPS, "--loops", "a whole number of event loops", CLI_MAX_LOOPS, &k->loops},
 	};
 	char why[200];
 	opterr = 0;
 	optind = 0; /* full re-initialisation (GNU), so cli_parse can run more than once */
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gTqj:o:s:hV", cli_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gd:Tqj:o:s:hV", cli_opts, NULL)) != -1) {
 		const struct cli_number *num = NULL;
 		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 			if (numbers[i].opt == ch)
@@ -211,6 +180,8 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 				return -EINVAL;
 			continue;
 		}
+		if (cli_parse_output(ch, optarg, cfg))
+			continue;
 		switch (ch) {
 		case 'c':
 			if (conc_list_parse(optarg, CLI_MAX_INFLIGHT, &cfg->clist, err, errlen) !=
@@ -218,8 +189,9 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 				return -EINVAL;
 			k->c = cfg->clist.n == 1 && !cfg->clist.by_mode ? cfg->clist.v[0] : 0;
 			break;
-		case CLI_OPT_PLOT:
-			cfg->plot_path = optarg;
+		case OPT_RATE:
+			if (cli_parse_rate(optarg, cfg, err, errlen) != 0)
+				return -EINVAL;
 			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
@@ -235,18 +207,6 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case 'q':
 			cfg->quiet = 1;
-			break;
-		case 'j':
-			cfg->json_path = optarg;
-			break;
-		case 'o':
-			cfg->csv_path = optarg;
-			break;
-		case 's':
-			cfg->timeline_path = optarg;
-			break;
-		case CLI_OPT_TRACE_EVENTS:
-			cfg->trace_events_path = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;
@@ -340,21 +300,83 @@ static int cli_check_c(const struct config *cfg, int threads, int procs, int asy
                        char *err, size_t errlen);
 static int cli_check_lists(struct config *cfg, char *err, size_t errlen);
 
-/* the batch size from -n or --repeat, and -c against the limits of the mode(s) that use it */
-static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
-                            size_t errlen)
+/* 1 when each request of the run needs a record: CSV, timeline, trace events, compare, sweep */
+static int cli_needs_records(const struct config *cfg)
+{
+	return cfg->compare || cfg->sweep || cfg->csv_path || cfg->timeline_path ||
+	       cfg->trace_events_path;
+}
+
+/* how many requests a run may have: fewer when each needs a record */
+static uint64_t cli_max_requests(const struct config *cfg)
+{
+	return cli_needs_records(cfg) ? CLI_MAX_REQUESTS : CLI_MAX_RUN;
+}
+
+/* -d and --rate against the runs that cannot take them, and -d's bound */
+static int cli_check_load(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->duration_us > CLI_MAX_DURATION) {
+		snprintf(err, errlen, "--duration: at most one week (168h as 10080m)");
+		return -EINVAL;
+	}
+	if ((cfg->compare || cfg->sweep) && (cfg->duration_us || cfg->rate > 0)) {
+		snprintf(err, errlen, "%s: not with %s (it runs one batch per mode or -c)",
+		         cfg->duration_us ? "-d" : "--rate", cfg->compare ? "compare" : "sweep");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* the run's size from -n, --repeat, -d and --rate */
+static int cli_check_size(struct config *cfg, const struct cli_counts *k, char *err, size_t errlen)
 {
 	if (k->n && k->repeat) {
 		snprintf(err, errlen, "-n and --repeat both size the batch: give one of them");
 		return -EINVAL;
 	}
-	uint64_t repeat = k->repeat ? k->repeat : 1;
-	if (!k->n && repeat * cfg->nurls > CLI_MAX_REQUESTS) {
-		snprintf(err, errlen, "--repeat: %zu URLs x %llu is more than %u requests",
-		         cfg->nurls, (unsigned long long)repeat, CLI_MAX_REQUESTS);
+	if (cfg->duration_us && (k->n || k->repeat)) {
+		snprintf(err, errlen, "-d and %s both size the run: give one of them",
+		         k->n ? "-n" : "--repeat");
 		return -EINVAL;
 	}
-	cfg->n = k->n ? (size_t)k->n : (size_t)(repeat * cfg->nurls);
+	if (cli_check_load(cfg, err, errlen) != 0)
+		return -EINVAL;
+	uint64_t max = cli_max_requests(cfg);
+	const char *why = max == CLI_MAX_REQUESTS
+	                          ? " with --csv, --timeline, --trace-events, compare or sweep"
+	                          : "";
+	uint64_t repeat = k->repeat ? k->repeat : 1;
+	double n;
+	if (cfg->duration_us && cfg->rate > 0)
+		n = ceil(cfg->rate * (double)cfg->duration_us / 1e6);
+	else if (cfg->duration_us)
+		n = CLI_MAX_RUN; /* the loop ends with the time; this only bounds it */
+	else
+		n = k->n ? (double)k->n : (double)repeat * (double)cfg->nurls;
+	if (n > (double)max && !(cfg->duration_us && cfg->rate <= 0)) {
+		snprintf(err, errlen, "%s: %.0f requests is more than %llu%s",
+		         cfg->rate > 0 && cfg->duration_us ? "--rate x -d"
+		         : k->n                            ? "-n"
+		                                           : "--repeat",
+		         n, (unsigned long long)max, why);
+		return -EINVAL;
+	}
+	cfg->n = n < 1 ? 1 : (size_t)n;
+	return 0;
+}
+
+/* the batch size, and -c and --loops against the limits of the mode(s) that use them */
+static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char *err,
+                            size_t errlen)
+{
+	if (cli_check_size(cfg, k, err, errlen) != 0)
+		return -EINVAL;
+	if (k->loops && (cfg->compare || cfg->sweep || cfg->mode != MODE_ASYNC)) {
+		snprintf(err, errlen, "--loops: only for async (event loops on their own threads)");
+		return -EINVAL;
+	}
+	cfg->loops = k->loops ? (unsigned)k->loops : 1;
 	if (cfg->sweep || cfg->clist.by_mode)
 		return cli_check_lists(cfg, err, errlen);
 	if (cfg->clist.n > 1) {
@@ -378,7 +400,7 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 static int cli_check_c(const struct config *cfg, int threads, int procs, int async, uint64_t c,
                        char *err, size_t errlen)
 {
-	struct cli_counts one = {0, 0, c};
+	struct cli_counts one = {0, 0, c, 0};
 	const struct cli_counts *k = &one;
 	if (threads && k->c > CLI_MAX_THREADS) {
 		snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
@@ -452,9 +474,16 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	int to_stdout = (cfg->json_path && strcmp(cfg->json_path, "-") == 0) +
-	                (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
+	                (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0) +
+	                (cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0);
 	if (to_stdout > 1) {
-		snprintf(err, errlen, "--json - and --csv -: only one of them can use stdout");
+		snprintf(err, errlen,
+		         "--json -, --csv - and --per-second -: only one of them can use stdout");
+		return -EINVAL;
+	}
+	if (cfg->seconds_path && (cfg->compare || cfg->sweep)) {
+		snprintf(err, errlen, "--per-second: one run's timeline, not with %s",
+		         cfg->compare ? "compare" : "sweep");
 		return -EINVAL;
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
@@ -488,7 +517,7 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
-	struct cli_counts k = {0, 0, 0};
+	struct cli_counts k = {0, 0, 0, 0};
 	cli_defaults(cfg);
 	int rc = cli_parse_options(argc, argv, cfg, &k, err, errlen);
 	if (rc != 0 || cfg->action != CLI_RUN)
@@ -507,10 +536,19 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 	if (m == MODE_SEQUENTIAL)
 		c = 1;
 	if (m == MODE_ASYNC) /* all: as many as the open-files limit allows */
-		c = cfg->concurrency ? cfg->concurrency : cfg->n;
+		c = cfg->concurrency                    ? cfg->concurrency
+		    : cfg->duration_us || cfg->rate > 0 ? CLI_DEFAULT_LOAD
+		                                        : cfg->n;
 	if (cfg->clist.by_mode && cfg->clist.per_mode[m])
 		c = cfg->clist.per_mode[m];
 	if (m == MODE_ASYNC && c > cfg->inflight_cap)
 		c = cfg->inflight_cap;
 	return (unsigned)run_workers(c, 1, cfg->n);
+}
+
+size_t cli_keep_records(const struct config *cfg)
+{
+	if (!cli_needs_records(cfg))
+		return 0;
+	return cfg->n < CLI_MAX_RECORDS ? cfg->n : CLI_MAX_RECORDS;
 }

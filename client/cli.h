@@ -9,7 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_MAX_REQUESTS    1000000u /* -n and --repeat x URLs */
+#define CLI_MAX_REQUESTS    1000000u    /* -n with per-request records (CSV, timeline, compare) */
+#define CLI_MAX_RUN         1000000000u /* -n otherwise; also what one -d run may start */
+#define CLI_MAX_RECORDS     1000000u    /* per-request records a -d run keeps for CSV/timeline */
+#define CLI_MAX_RATE        1000000.0   /* --rate, requests per second */
+#define CLI_MAX_DURATION    (7ULL * 24 * 3600 * 1000000) /* -d: one week */
+#define CLI_MAX_LOOPS       64u
+#define CLI_DEFAULT_LOAD    100u /* async in flight without -c under -d or --rate */
 #define CLI_MAX_URLS        10000u
 #define CLI_MAX_URL_LEN     2048u
 #define CLI_MAX_THREADS     1024u
@@ -41,8 +47,12 @@ struct config {
 	int sweep;                     /* MODE sweep: modes[] at each of clist's values */
 	enum mode sweep_modes[MODE_COUNT];
 	size_t nsweep_modes;
-	const char *plot_path; /* sweep --plot PATH.svg; NULL: none */
-	unsigned inflight_cap; /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
+	const char *plot_path;    /* sweep --plot PATH.svg; NULL: none */
+	const char *seconds_path; /* --per-second: NULL none, "-" stdout */
+	uint64_t duration_us;     /* -d: 0 none */
+	double rate;              /* --rate: 0 none */
+	unsigned loops;           /* --loops: async event loops (1) */
+	unsigned inflight_cap;    /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 
 /* Parses argv into *cfg (argv must outlive cfg). Returns 0, or -EINVAL with a one-line
@@ -52,9 +62,13 @@ struct config {
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
 
 /* The effective concurrency of a mode under cfg: 1 for sequential, -c or the default for
- * threads and processes, -c or all for async (all: at most cfg->inflight_cap); never more
- * than cfg->n (and at least 1). */
+ * threads and processes, -c or all for async (all: at most cfg->inflight_cap; under -d or
+ * --rate CLI_DEFAULT_LOAD); never more than cfg->n (and at least 1). */
 unsigned cli_concurrency(const struct config *cfg, enum mode m);
+
+/* Per-request records the run must keep for the outputs cfg asks for (CSV, timeline,
+ * --trace-events, compare, sweep): cfg->n capped at CLI_MAX_RECORDS, or 0 when none asks. */
+size_t cli_keep_records(const struct config *cfg);
 
 /* Prints the usage text (man-page style) to f; never fails loudly. */
 void cli_usage(FILE *f);

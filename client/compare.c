@@ -49,16 +49,20 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 {
 	struct compare_head head;
 	memset(&head, 0, sizeof(head));
-	struct run *r = run_new(m, b->n);
+	struct run *r = run_new(m, 0);
 	if (!r)
 		_exit(3);
 	head.rc = run_mode(m, b, r);
 	head.run = *r;
 	head.run.results = NULL;
 	head.run.spans = NULL;
+	head.run.delays = NULL;
+	head.run.stats = NULL;
+	if (head.rc == 0 && r->nresults != r->n)
+		head.rc = -ENOMEM; /* compare keeps every record */
 	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
-	    fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0 ||
-	    fdio_write_all(fd, r->spans, r->nspans * sizeof(*r->spans)) != 0)
+	    (head.rc == 0 && fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0) ||
+	    (head.rc == 0 && fdio_write_all(fd, r->spans, r->nspans * sizeof(*r->spans)) != 0))
 		_exit(4);
 	run_free(r);
 	close(fd);
@@ -80,11 +84,11 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	int forwarded = 0;
 	int rc = compare_read_all(fd, &head, sizeof(head), pid, &forwarded);
 	struct span *spans = NULL;
-	if (rc == 0 && head.run.n == r->n)
+	if (rc == 0 && head.rc == 0 && head.run.n == r->n)
 		rc = compare_read_all(fd, r->results, r->n * sizeof(*r->results), pid, &forwarded);
-	else
+	else if (rc == 0 && head.rc == 0)
 		rc = -1;
-	if (rc == 0 && head.run.nspans > 0) {
+	if (rc == 0 && head.rc == 0 && head.run.nspans > 0) {
 		spans = head.run.nspans <= COMPARE_MAX_SPANS
 		                ? malloc(head.run.nspans * sizeof(*spans))
 		                : NULL;
@@ -101,9 +105,10 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 		*r = head.run;
 		r->results = keep;
 		r->spans = spans;
+		r->nresults = r->n;
 		for (size_t i = 0; i < r->n; i++)
 			r->results[i].errmsg[sizeof(r->results[i].errmsg) - 1] = '\0';
-		return 0;
+		return run_restat(r);
 	}
 	free(spans);
 	char why[64];
@@ -115,7 +120,7 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 		snprintf(why, sizeof(why), "mode process died (exit %d)", WEXITSTATUS(status));
 	for (size_t i = 0; i < r->n; i++)
 		http_record_error(&r->results[i], b, i, ERR_OTHER, why, 0);
-	return 0;
+	return run_restat(r);
 }
 
 int compare_mode(const struct batch *b, enum mode m, unsigned c, struct run *r)

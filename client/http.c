@@ -146,6 +146,7 @@ int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint
 	res->delay_us = -1;
 	res->err = ERR_NONE;
 	res->errmsg[0] = '\0';
+	res->dns_us = res->connect_us = res->tls_us = res->ttfb_us = res->transfer_us = 0;
 	x->body_len = 0;
 	x->errbuf[0] = '\0';
 	snprintf(x->seq_header, sizeof(x->seq_header), "X-Latlab-Seq: %zu", i);
@@ -161,13 +162,40 @@ int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint
 	return 0;
 }
 
+static uint32_t http_span(curl_off_t from, curl_off_t to)
+{
+	if (to <= from || from < 0)
+		return 0;
+	curl_off_t d = to - from;
+	return d > (curl_off_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+/* libcurl's timers (7.88: all but TOTAL count from the transfer's own start) into phases */
+static void http_phases(struct http_xfer *x, struct req_result *res)
+{
+	curl_off_t dns = 0, conn = 0, tls = 0, pre = 0, first = 0, total = 0;
+	curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &conn);
+	curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+	curl_easy_getinfo(x->easy, CURLINFO_TOTAL_TIME_T, &total);
+	res->dns_us = http_span(0, dns);
+	res->connect_us = http_span(dns, conn);
+	res->tls_us = tls > 0 ? http_span(conn, tls) : 0;
+	res->ttfb_us = http_span(pre, first);
+	res->transfer_us = http_span(first, total);
+}
+
 void http_xfer_finish(struct http_xfer *x, CURLcode rc)
 {
 	struct req_result *res = x->res;
 	res->end_us = clock_now_us() - x->t0_us;
 	long status = 0;
-	if (rc != CURLE_URL_MALFORMAT)
+	if (rc != CURLE_URL_MALFORMAT) {
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+		http_phases(x, res);
+	}
 	res->status = (int)status;
 	res->err = http_classify(rc, status);
 	if (res->err == ERR_NONE)
@@ -202,5 +230,6 @@ void http_record_error(struct req_result *res, const struct batch *b, size_t i, 
 	res->bytes = 0;
 	res->delay_us = -1;
 	res->err = err;
+	res->dns_us = res->connect_us = res->tls_us = res->ttfb_us = res->transfer_us = 0;
 	snprintf(res->errmsg, sizeof(res->errmsg), "%s", msg);
 }

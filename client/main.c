@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "compare.h"
+#include "merge.h"
 #include "modes.h"
 #include "report.h"
 #include "stop.h"
@@ -43,11 +44,12 @@ static int main_check_output(const char *flag, const char *path)
 	return 0;
 }
 
-/* 1 when stdout is the JSON or CSV document (--json - or --csv -) */
+/* 1 when stdout is the JSON or CSV document (--json -, --csv - or --per-second -) */
 static int main_stdout_taken(const struct config *cfg)
 {
 	return (cfg->json_path && strcmp(cfg->json_path, "-") == 0) ||
-	       (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0);
+	       (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0) ||
+	       (cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0);
 }
 
 static int main_report_all(const struct config *cfg, struct run *const *runs,
@@ -75,6 +77,14 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 	char err[256];
 	for (size_t k = 0; k < nruns; k++) {
 		cruns[k] = runs[k];
+		if (runs[k]->records_dropped)
+			fprintf(stderr,
+			        "latlab-client: --csv/--timeline/--trace-events: kept the records "
+			        "of "
+			        "the first "
+			        "%zu "
+			        "requests; %zu more are in the summary and JSON only\n",
+			        runs[k]->nresults, runs[k]->records_dropped);
 		if (report_summarize(runs[k], &sums[k]) != 0) {
 			fprintf(stderr, "latlab-client: out of memory\n");
 			return 1;
@@ -83,9 +93,10 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 			status = 1;
 	}
 	/* with --json -, stdout is the JSON document: the summary moves to stderr */
-	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0 ? stderr
-	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0 ? stderr
-	                                                               : stdout;
+	FILE *out = cfg->json_path && strcmp(cfg->json_path, "-") == 0         ? stderr
+	            : cfg->csv_path && strcmp(cfg->csv_path, "-") == 0         ? stderr
+	            : cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0 ? stderr
+	                                                                       : stdout;
 	if (!cfg->quiet && compare) {
 		report_print_compare(out, cruns, sums, nruns);
 		report_print_compare_errors(out, cruns, sums, nruns, cfg->urls, cfg->nurls);
@@ -116,6 +127,11 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 		fprintf(stderr, "latlab-client: --trace-events: %s\n", err);
 		status = 1;
 	}
+	if (cfg->seconds_path && !compare &&
+	    report_write_seconds(cfg->seconds_path, runs[0], err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
 	if (cfg->timeline_path && timeline_write_svg(cfg->timeline_path, cruns, nruns, cfg->urls,
 	                                             cfg->nurls, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: --timeline: %s\n", err);
@@ -134,6 +150,13 @@ static int main_run(const struct config *cfg)
 	        .work = {.cpu_us = cfg->work_cpu_us, .gil = cfg->gil},
 	        .trace = cfg->trace,
 	        .trace_fd = main_stdout_taken(cfg) ? STDERR_FILENO : STDOUT_FILENO,
+	        .duration_us = cfg->duration_us,
+	        .rate = cfg->rate,
+	        .keep_records = cli_keep_records(cfg),
+	        .loops = cfg->loops,
+	        /* the live line: on a terminal, when stdout carries nothing else */
+	        .progress = !cfg->compare && !cfg->sweep && !cfg->quiet && !cfg->trace &&
+	                    isatty(1) && !main_stdout_taken(cfg),
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *fixed[COMPARE_NMODES] = {NULL};
@@ -157,7 +180,7 @@ static int main_run(const struct config *cfg)
 		rc = rc > 0 ? 0 : rc;
 	} else {
 		b.concurrency = cli_concurrency(cfg, cfg->mode);
-		runs[0] = run_new(cfg->mode, b.n);
+		runs[0] = run_new(cfg->mode, 0);
 		rc = runs[0] ? run_mode(cfg->mode, &b, runs[0]) : -ENOMEM;
 		nruns = 1;
 	}
@@ -194,10 +217,9 @@ int main(int argc, char **argv)
 	int status;
 	if (argc > 1 && strcmp(argv[1], "timeline") == 0) {
 		status = tlcmd_main(argc - 1, argv + 1);
-		curl_global_cleanup();
-		return status;
-	}
-	if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
+	} else if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+		status = merge_main(argc - 1, argv + 1);
+	} else if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 2;
 	} else if (cfg.action == CLI_HELP) {

@@ -19,15 +19,21 @@ struct run;
 struct req_result;
 struct http_xfer;
 struct span_log;
+struct sched;
+struct collect;
 
 /* The concurrency modes, in the order compare runs and reports them. */
 enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC };
 #define MODE_COUNT 4
 
-/* What a mode gets from run_mode. */
+/* What a mode gets from run_mode. A mode takes requests from sched (sched.h: index and due
+ * time; sched_wait before a due time in the future) and hands each finished record to
+ * collect_done (collect.h); it never addresses the run's records itself. */
 struct runner {
 	const struct batch *b;
 	struct run *out;
+	struct sched *sched; /* in shared memory: forked workers claim from it too */
+	struct collect *col; /* thread-safe; in the parent process only */
 	size_t workers;      /* threads, processes or transfers in flight: -c within [1, n] */
 	uint64_t t0;         /* the batch start, CLOCK_MONOTONIC microseconds */
 	const char *not_run; /* why requests no worker took were not run; the mode may set it */
@@ -53,9 +59,10 @@ int mode_processes(struct runner *rn);
 /* One libevent loop driving the curl multi socket API, rn->workers in flight. */
 int mode_async(struct runner *rn);
 
-/* Runs batch b in mode m into out (allocated with run_new for b->n requests): fills every
- * record, out->concurrency, out->wall_us and the client's cost. Returns 0, or the mode's
- * negative errno when the run could not happen. */
+/* Runs batch b in mode m into out (from run_new; records it had are replaced): fills
+ * out->stats, the records when b->keep_records, the delays of a small batch,
+ * out->concurrency, out->wall_us and the client's cost; requests that never ran count as
+ * errors (other). Returns 0, or the mode's negative errno when the run could not happen. */
 int run_mode(enum mode m, const struct batch *b, struct run *out);
 
 /* Does the batch's CPU work (--work) for the response just received on x; nothing without
@@ -63,13 +70,15 @@ int run_mode(enum mode m, const struct batch *b, struct run *out);
 void run_work(const struct batch *b, const struct http_xfer *x);
 
 /* Runs request i of rn's batch on x as worker w and then its CPU work (under gil when not
- * NULL), filling res and logging into log what the worker did: the transfer (network wait),
- * the wait for gil, and the work (on CPU), each with the CPU that clock clk says it used. */
+ * NULL), filling res (its due_us kept) and logging into log what the worker did: the
+ * transfer (network wait), the wait for gil, and the work (on CPU), each with the CPU that
+ * clock clk says it used; the transfer counts in rn->sched's in-flight gauge. The caller
+ * waits for the due time before and hands res to the collector after. */
 void run_request(const struct runner *rn, struct http_xfer *x, size_t i, uint32_t w,
                  pthread_mutex_t *gil, clockid_t clk, struct span_log *log, struct req_result *res);
 
 /* Records res, a request that started and will not finish, as ERR_OTHER why, ending now and
- * keeping its start. */
+ * keeping its start, and hands it to rn->col. */
 void run_cut_short(const struct runner *rn, struct req_result *res, const char *why);
 
 /* The workers for -c: c, or dflt when c is 0; never more than n, and at least 1. */

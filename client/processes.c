@@ -1,5 +1,5 @@
 /* processes.c -- rn->workers forked workers (like multiprocessing.Pool): each creates its own
- * easy handle after the fork, takes indices from an atomic counter in shared memory, and
+ * easy handle after the fork, takes requests from the scheduler in shared memory (sched.h), and
  * sends fixed-size records back over its own pipe. The parent spawns the workers, collects
  * their records by polling the pipes, and reaps every child, recording a dead worker's
  * unfinished request as ERR_OTHER "worker died". */
@@ -8,18 +8,18 @@
 #include "activity.h"
 #include "batch.h"
 #include "clock.h"
+#include "collect.h"
 #include "fdio.h"
 #include "http.h"
+#include "sched.h"
 #include "stop.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,16 +37,16 @@ struct proc_msg {
 
 struct proc_worker {
 	pid_t pid;
-	int fd;         /* read end; -1 once closed */
-	size_t pending; /* index started and not yet done; SIZE_MAX: none */
-	size_t have;    /* bytes of msg received so far */
+	int fd;                /* read end; -1 once closed */
+	size_t pending;        /* index started and not yet done; SIZE_MAX: none */
+	struct req_result cur; /* its record as started */
+	size_t have;           /* bytes of msg received so far */
 	struct proc_msg msg;
 };
 
 /* the parent's side of the workers */
 struct proc_pool {
 	const struct runner *rn;
-	atomic_size_t *next; /* shared with the workers */
 	struct proc_worker *w;
 	struct pollfd *pfd;
 	size_t started;      /* workers forked: w[0, started) */
@@ -54,7 +54,7 @@ struct proc_pool {
 };
 
 /* The child's whole life: never returns. */
-static void proc_child(const struct runner *rn, atomic_size_t *next, int fd, uint32_t id)
+static void proc_child(const struct runner *rn, int fd, uint32_t id)
 {
 	const struct batch *b = rn->b;
 	struct http_xfer *x = malloc(sizeof(*x));
@@ -63,10 +63,10 @@ static void proc_child(const struct runner *rn, atomic_size_t *next, int fd, uin
 	struct proc_msg m;
 	memset(&m, 0, sizeof(m));
 	struct span_log log = {0};
-	while (!stop_requested()) { /* the parent records what nobody took as interrupted */
-		size_t i = atomic_fetch_add(next, 1);
-		if (i >= b->n)
-			break;
+	size_t i;
+	uint64_t due;
+	/* the parent records what nobody took as interrupted */
+	while (sched_claim(rn->sched, &i, &due)) {
 		/* the parent learns of the claim before anything else happens (even the trace
 		 * line), so a death at any later point is charged to this request */
 		memset(&m.res, 0, sizeof(m.res));
@@ -76,10 +76,12 @@ static void proc_child(const struct runner *rn, atomic_size_t *next, int fd, uin
 		m.res.tid = x->tid;
 		m.res.worker = id;
 		m.res.delay_us = -1;
+		m.res.due_us = due;
 		m.res.start_us = clock_now_us() - rn->t0;
 		m.kind = PROC_MSG_START;
 		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
+		sched_wait(rn->sched, due);
 		log.n = 0;
 		run_request(rn, x, i, id, NULL, CLOCK_PROCESS_CPUTIME_ID, &log, &m.res);
 		m.nspans = log.n < 3 ? (uint32_t)log.n : 3;
@@ -113,7 +115,7 @@ static int proc_spawn(struct proc_pool *P)
 			 * no copy of it lost when the worker exits) */
 			free(P->w);
 			free(P->pfd);
-			proc_child(P->rn, P->next, fd, (uint32_t)P->started);
+			proc_child(P->rn, fd, (uint32_t)P->started);
 		}
 		P->w[P->started].pid = pid;
 		P->w[P->started].fd = fd;
@@ -128,15 +130,13 @@ static void proc_take(struct proc_pool *P, struct proc_worker *w)
 	size_t i = w->msg.res.index;
 	if (i >= P->rn->b->n)
 		return; /* not ours to trust */
-	struct req_result *res = &P->rn->out->results[i];
+	w->msg.res.errmsg[sizeof(w->msg.res.errmsg) - 1] = '\0';
 	if (w->msg.kind == PROC_MSG_START) {
 		w->pending = i;
-		*res = w->msg.res;
-	} else if (w->msg.kind == PROC_MSG_DONE) {
-		*res = w->msg.res;
-		res->errmsg[sizeof(res->errmsg) - 1] = '\0';
-		if (w->pending == i)
-			w->pending = SIZE_MAX;
+		w->cur = w->msg.res;
+	} else if (w->msg.kind == PROC_MSG_DONE && w->pending == i) {
+		collect_done(P->rn->col, &w->msg.res);
+		w->pending = SIZE_MAX;
 		for (uint32_t k = 0; k < w->msg.nspans && k < 3; k++) {
 			const struct span *sp = &w->msg.spans[k];
 			if (sp->state >= WS_NSTATES || sp->end_us < sp->start_us)
@@ -167,7 +167,7 @@ static void proc_close(const struct proc_pool *P, struct proc_worker *w)
 		snprintf(why, sizeof(why), "worker died (exit %d)", WEXITSTATUS(status));
 	else
 		snprintf(why, sizeof(why), "worker died");
-	run_cut_short(P->rn, &P->rn->out->results[w->pending], why);
+	run_cut_short(P->rn, &w->cur, why);
 	w->pending = SIZE_MAX;
 }
 
@@ -179,7 +179,7 @@ static int proc_collect(struct proc_pool *P)
 	while (open > 0) {
 		/* Ctrl-C: workers finish the request they hold and take no other */
 		if (stop_requested())
-			atomic_store(P->next, P->rn->b->n);
+			sched_stop(P->rn->sched);
 		for (size_t k = 0; k < P->started; k++) {
 			P->pfd[k].fd = P->w[k].fd; /* poll ignores negative fds */
 			P->pfd[k].events = POLLIN;
@@ -229,14 +229,9 @@ int mode_processes(struct runner *rn)
 	struct proc_pool P = {.rn = rn};
 	P.w = calloc(rn->workers, sizeof(*P.w));
 	P.pfd = calloc(rn->workers, sizeof(*P.pfd));
-	P.next = mmap(NULL, sizeof(*P.next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-	              0);
 	int rc = -ENOMEM;
-	if (P.next == MAP_FAILED)
-		P.next = NULL;
-	if (!P.w || !P.pfd || !P.next)
+	if (!P.w || !P.pfd)
 		goto out;
-	atomic_init(P.next, 0);
 	rn->not_run = "worker died"; /* what no worker took, unless Ctrl-C stopped them */
 	rc = proc_spawn(&P);
 	if (proc_collect(&P) != 0)
@@ -247,8 +242,6 @@ int mode_processes(struct runner *rn)
 		rc = -EAGAIN;
 out:
 	activity_take(rn->out, &P.log);
-	if (P.next)
-		munmap(P.next, sizeof(*P.next));
 	free(P.pfd);
 	free(P.w);
 	return rc;

@@ -1,10 +1,10 @@
-/* report.c -- turning finished runs into a summary, a compare table, JSON (jansson) and CSV.
- * Owns no run; the summary goes to a FILE the caller names, JSON and CSV to a path (written
- * beside it and renamed over it, so a reader never sees half a report). */
+/* report.c -- turning finished runs into a summary and the human reports: one run's summary,
+ * the compare table and its error notes. Owns no run; JSON is report_json.c, the files
+ * (written beside their path and renamed over it) report_file.c. */
 #include "report.h"
 
-#include "atomicfile.h"
 #include "histogram.h"
+#include "stats.h"
 #include "stop.h"
 #include "units.h"
 
@@ -22,43 +22,49 @@ const char *report_err_name(enum err_class e)
 	return (unsigned)e < ERR_NCLASSES ? report_err_names[e] : "other";
 }
 
-int report_summarize(const struct run *r, struct summary *s)
+const double report_pcts[REPORT_NPCT] = {50, 75, 90, 99, 99.9, 99.99};
+const char *const report_pct_keys[REPORT_NPCT] = {"p50", "p75", "p90", "p99", "p99.9", "p99.99"};
+
+int report_summarize(struct run *r, struct summary *s)
 {
 	memset(s, 0, sizeof(*s));
+	if (!r->stats && run_restat(r) != 0)
+		return -ENOMEM;
+	const struct stats *st = r->stats;
+	s->st = st;
 	s->n = r->n;
 	s->wall_us = r->wall_us;
-	s->first_error = SIZE_MAX;
-	struct hist *h = hist_new();
-	if (!h)
-		return -ENOMEM;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct req_result *q = &r->results[i];
-		enum err_class e = (unsigned)q->err < ERR_NCLASSES ? q->err : ERR_OTHER;
-		if (e == ERR_NONE && q->delay_us < 0)
-			s->no_delay_ok++;
-		if (e == ERR_OTHER && strcmp(q->errmsg, STOP_MSG) == 0)
-			s->interrupted++;
-		if (e == ERR_NONE)
-			s->ok++;
-		else {
-			s->errors[e]++;
-			if (s->first_error == SIZE_MAX)
-				s->first_error = i;
-		}
-		if (q->status > 0)
-			hist_record(h, q->end_us >= q->start_us ? q->end_us - q->start_us : 0);
-	}
-	s->failed = s->n - s->ok;
+	s->ok = (size_t)st->ok;
+	for (int e = ERR_CONNECT; e < ERR_NCLASSES; e++)
+		s->errors[e] = (size_t)st->errors[e];
+	s->failed = s->n > s->ok ? s->n - s->ok : 0;
+	s->first_error = st->has_first_error ? (size_t)st->first_error_index : SIZE_MAX;
+	s->first_error_url = st->first_error_url;
+	s->first_error_msg = st->first_error_msg;
+	s->first_error_err = st->first_error_err;
+	s->interrupted = (size_t)st->interrupted;
+	s->no_delay_ok = (size_t)st->no_delay_ok;
+	const struct hist *h = st->lat;
+	/* req/s counts the responses received */
 	s->rps_known = hist_count(h) > 0 && r->wall_us > 0;
 	s->rps = s->rps_known ? (double)hist_count(h) * 1e6 / (double)r->wall_us : 0;
 	s->lat_count = (size_t)hist_count(h);
 	s->lat_min_us = hist_min(h);
-	s->lat_p50_us = hist_percentile(h, 50);
-	s->lat_p90_us = hist_percentile(h, 90);
-	s->lat_p99_us = hist_percentile(h, 99);
+	for (int k = 0; k < REPORT_NPCT; k++) {
+		s->lat_pct_us[k] = hist_percentile(h, report_pcts[k]);
+		s->due_pct_us[k] = hist_percentile(st->lat_due, report_pcts[k]);
+	}
+	s->lat_p50_us = s->lat_pct_us[0];
+	s->lat_p90_us = s->lat_pct_us[2];
+	s->lat_p99_us = s->lat_pct_us[3];
 	s->lat_max_us = hist_max(h);
 	s->lat_mean_us = hist_mean(h);
-	hist_free(h);
+	s->due_max_us = hist_max(st->lat_due);
+	s->due_mean_us = hist_mean(st->lat_due);
+	s->late = st->late;
+	if (st->count > 1 && st->last_start_us > st->first_start_us)
+		s->achieved_rate = (double)(st->count - 1) * 1e6 /
+		                   (double)(st->last_start_us - st->first_start_us);
 	s->ideal_known = r->n > 0 && run_ideal_us(r, &s->ideal_us) == 0;
 	s->efficiency = s->ideal_known && r->wall_us ? (double)s->ideal_us / (double)r->wall_us : 0;
 	return activity_measure(r, &s->act);
@@ -70,10 +76,17 @@ static char *report_dur(uint64_t us, char *buf, size_t len)
 }
 
 /* why the ideal time is unknown, for the summary and the compare notes */
-static const char *report_ideal_why(const struct summary *s, char *buf, size_t len)
+static const char *report_ideal_why(const struct run *r, const struct summary *s, char *buf,
+                                    size_t len)
 {
 	if (s->n == 0)
 		snprintf(buf, len, "no requests");
+	else if (r->rate > 0 || r->duration_us)
+		snprintf(buf, len, "only for a batch");
+	else if (!r->delays && r->nresults < r->n)
+		snprintf(
+		        buf, len,
+		        "delays kept for batches of at most 1000000 requests, not for merged runs");
 	else if (s->failed && s->first_error != SIZE_MAX)
 		snprintf(buf, len, "%zu request%s failed, first request %zu", s->failed,
 		         s->failed == 1 ? "" : "s", s->first_error);
@@ -95,9 +108,9 @@ static char *report_rps(const struct summary *s, char *buf, size_t len)
 
 /* A connection refused (or a host not found) names the address and how to start the server
  * there, once per report. */
-static void report_connect_hint(FILE *f, const struct req_result *q, const char *url)
+static void report_connect_hint(FILE *f, const struct summary *s, const char *url)
 {
-	if (q->err != ERR_CONNECT || !url)
+	if (s->first_error == SIZE_MAX || s->first_error_err != ERR_CONNECT || !url)
 		return;
 	CURLU *u = curl_url();
 	char *host = NULL, *port = NULL;
@@ -117,7 +130,7 @@ static void report_connect_hint(FILE *f, const struct req_result *q, const char 
 
 /* the speed-up of s over base, or NULL when there is none to give: no base, no response,
  * or either run cut short */
-static int report_speedup(const struct summary *s, const struct summary *base, double *out)
+int report_speedup(const struct summary *s, const struct summary *base, double *out)
 {
 	if (!base || !s->rps_known || !base->rps_known || s->interrupted || base->interrupted ||
 	    !s->wall_us)
@@ -143,44 +156,85 @@ static void report_print_activity(FILE *f, const struct run *r, const struct act
 	fputc('\n', f);
 }
 
+/* "p50 1.00ms  p75 ...  max 9.00ms" of h (the summary's percentile line) */
+static void report_print_pcts(FILE *f, const struct hist *h)
+{
+	char a[32];
+	for (int k = 0; k < REPORT_NPCT; k++)
+		fprintf(f, "  %s %s", report_pct_keys[k],
+		        report_dur(hist_percentile(h, report_pcts[k]), a, sizeof(a)));
+	fprintf(f, "  max %s\n", report_dur(hist_max(h), a, sizeof(a)));
+}
+
+/* the compact phase line: p50/p99 of each phase */
+static void report_print_phases(FILE *f, const struct stats *st)
+{
+	char a[32], b[32];
+	fprintf(f, "  phases    ");
+	for (int p = 0; p < PHASE_COUNT; p++)
+		fprintf(f, " %s %s/%s", stats_phase_name((enum phase)p),
+		        report_dur(hist_percentile(st->phase[p], 50), a, sizeof(a)),
+		        report_dur(hist_percentile(st->phase[p], 99), b, sizeof(b)));
+	fprintf(f, "  (p50/p99)\n");
+}
+
+/* what --rate asked and what happened: achieved rate, late starts, latency from the due time */
+static void report_print_rate(FILE *f, const struct run *r, const struct summary *s)
+{
+	char a[32], b[32];
+	fprintf(f,
+	        "  rate       asked %.1f/s, achieved %.1f/s, %llu late starts (> %s after due)\n",
+	        r->rate, s->achieved_rate, (unsigned long long)s->late,
+	        report_dur(STATS_LATE_US, a, sizeof(a)));
+	fprintf(f, "  from due   mean %s",
+	        report_dur((uint64_t)(s->due_mean_us + 0.5), b, sizeof(b)));
+	report_print_pcts(f, s->st->lat_due);
+	fprintf(f, "             (latency from each request's due time: coordinated omission "
+	           "corrected)\n");
+}
+
 void report_print_run(FILE *f, const struct run *r, const struct summary *s,
                       const char *const *urls, size_t nurls)
 {
-	char a[32], b[32], c[32], d[32], e[32], g[32];
-	fprintf(f, "%s: %zu requests, concurrency %u\n", mode_name(r->mode), s->n, r->concurrency);
-	fprintf(f, "  ok         %zu\n", s->ok);
+	char a[32], b[32], c[32];
+	fprintf(f, "%s: %zu requests, concurrency %u", mode_name(r->mode), s->n, r->concurrency);
+	if (r->rate > 0)
+		fprintf(f, ", rate %.1f/s", r->rate);
+	if (r->duration_us)
+		fprintf(f, ", duration %s", report_dur(r->duration_us, a, sizeof(a)));
+	fprintf(f, "\n  ok         %zu\n", s->ok);
 	fprintf(f, "  errors     %zu (connect %zu, timeout %zu, http %zu, other %zu)\n", s->failed,
 	        s->errors[ERR_CONNECT], s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP],
 	        s->errors[ERR_OTHER]);
-	if (s->first_error != SIZE_MAX) {
-		const struct req_result *q = &r->results[s->first_error];
+	if (s->first_error != SIZE_MAX)
 		fprintf(f, "  first error request %zu (%s): %s\n", s->first_error,
-		        q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
-		report_connect_hint(f, q, q->url_index < nurls ? urls[q->url_index] : NULL);
-	}
+		        s->first_error_url < nurls ? urls[s->first_error_url] : "?",
+		        s->first_error_msg);
+	report_connect_hint(f, s, s->first_error_url < nurls ? urls[s->first_error_url] : NULL);
 	if (s->interrupted)
 		fprintf(f, "  interrupted %zu of %zu requests not run (a partial run)\n",
 		        s->interrupted, s->n);
 	fprintf(f, "  wall       %s   %s req/s (responses received)\n",
 	        report_dur(s->wall_us, a, sizeof(a)), report_rps(s, b, sizeof(b)));
-	if (s->lat_count)
-		fprintf(f, "  latency    min %s  mean %s  p50 %s  p90 %s  p99 %s  max %s\n",
-		        report_dur(s->lat_min_us, a, sizeof(a)),
-		        report_dur((uint64_t)(s->lat_mean_us + 0.5), b, sizeof(b)),
-		        report_dur(s->lat_p50_us, c, sizeof(c)),
-		        report_dur(s->lat_p90_us, d, sizeof(d)),
-		        report_dur(s->lat_p99_us, e, sizeof(e)),
-		        report_dur(s->lat_max_us, g, sizeof(g)));
-	else
+	if (s->lat_count) {
+		fprintf(f, "  latency    min %s  mean %s", report_dur(s->lat_min_us, a, sizeof(a)),
+		        report_dur((uint64_t)(s->lat_mean_us + 0.5), b, sizeof(b)));
+		report_print_pcts(f, s->st->lat);
+	} else {
 		fprintf(f, "  latency    none (no request got an HTTP response)\n");
+	}
+	if (r->rate > 0 && s->lat_count)
+		report_print_rate(f, r, s);
+	if (s->lat_count)
+		report_print_phases(f, s->st);
 	report_print_activity(f, r, &s->act);
-	if (s->ideal_known)
+	if (s->ideal_known) {
 		fprintf(f, "  ideal      %s   efficiency %.0f%% (ideal / wall)\n",
 		        report_dur(s->ideal_us, a, sizeof(a)), 100.0 * s->efficiency);
-	else {
+	} else {
 		char why[128];
 		fprintf(f, "  ideal      unknown   efficiency unknown (%s)\n",
-		        report_ideal_why(s, why, sizeof(why)));
+		        report_ideal_why(r, s, why, sizeof(why)));
 	}
 	fprintf(f,
 	        "  client     cpu %s user + %s sys, %llu context switches (%llu voluntary), "
@@ -252,281 +306,20 @@ void report_print_compare_errors(FILE *f, const struct run *const *runs, const s
 		char why[128];
 		if (!s->failed && !s->ideal_known && s->n)
 			fprintf(f, "%s: ideal unknown: %s\n", mode_name(runs[k]->mode),
-			        report_ideal_why(s, why, sizeof(why)));
+			        report_ideal_why(runs[k], s, why, sizeof(why)));
 		if (!s->failed)
 			continue;
-		const struct req_result *q = &runs[k]->results[s->first_error];
 		fprintf(f,
 		        "%s: %zu errors (connect %zu, timeout %zu, http %zu, other %zu); first: "
 		        "request %zu (%s): %s\n",
 		        mode_name(runs[k]->mode), s->failed, s->errors[ERR_CONNECT],
 		        s->errors[ERR_TIMEOUT], s->errors[ERR_HTTP], s->errors[ERR_OTHER],
-		        s->first_error, q->url_index < nurls ? urls[q->url_index] : "?", q->errmsg);
-		if (!hinted && q->err == ERR_CONNECT) {
-			report_connect_hint(f, q, q->url_index < nurls ? urls[q->url_index] : NULL);
+		        s->first_error, s->first_error_url < nurls ? urls[s->first_error_url] : "?",
+		        s->first_error_msg);
+		if (!hinted && s->first_error_err == ERR_CONNECT) {
+			report_connect_hint(
+			        f, s, s->first_error_url < nurls ? urls[s->first_error_url] : NULL);
 			hinted = 1;
 		}
 	}
-}
-
-/* a json object, or NULL after releasing it when any set failed */
-static json_t *report_checked(json_t *o, int bad)
-{
-	if (!o || bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* "in_flight", "on_cpu" and "gil_wait_s" into o; nonzero when a set failed */
-static int report_activity_json(json_t *o, const struct activity *a)
-{
-	json_t *fl = json_object(), *cpu = a->on_cpu_known ? json_object() : json_null();
-	int bad = !fl || !cpu;
-	if (!bad) {
-		bad |= json_object_set_new(fl, "mean", json_real(a->in_flight_mean));
-		bad |= json_object_set_new(fl, "max", json_integer((json_int_t)a->in_flight_max));
-	}
-	if (!bad && a->on_cpu_known) {
-		bad |= json_object_set_new(cpu, "mean", json_real(a->on_cpu_mean));
-		bad |= json_object_set_new(cpu, "max", json_real(a->on_cpu_max));
-	}
-	bad |= json_object_set_new(o, "in_flight", fl);
-	bad |= json_object_set_new(o, "on_cpu", cpu);
-	bad |= json_object_set_new(o, "gil_wait_s",
-	                           a->on_cpu_known ? json_real(a->gil_wait_s) : json_null());
-	return bad;
-}
-
-json_t *report_run_json(const struct run *r, const struct summary *s,
-                        const struct summary *speedup_base)
-{
-	json_t *errors = json_object();
-	json_t *lat = json_object();
-	json_t *o = json_object();
-	int bad = !errors || !lat || !o;
-	for (int e = ERR_CONNECT; e < ERR_NCLASSES && !bad; e++)
-		bad |= json_object_set_new(errors, report_err_names[e],
-		                           json_integer((json_int_t)s->errors[e]));
-	if (!bad && s->lat_count) {
-		bad |= json_object_set_new(lat, "min", json_real(s->lat_min_us / 1e3));
-		bad |= json_object_set_new(lat, "mean", json_real(s->lat_mean_us / 1e3));
-		bad |= json_object_set_new(lat, "p50", json_real(s->lat_p50_us / 1e3));
-		bad |= json_object_set_new(lat, "p90", json_real(s->lat_p90_us / 1e3));
-		bad |= json_object_set_new(lat, "p99", json_real(s->lat_p99_us / 1e3));
-		bad |= json_object_set_new(lat, "max", json_real(s->lat_max_us / 1e3));
-	} else if (!bad) {
-		const char *keys[] = {"min", "mean", "p50", "p90", "p99", "max"};
-		for (size_t k = 0; k < 6; k++)
-			bad |= json_object_set_new(lat, keys[k], json_null());
-	}
-	if (bad) {
-		json_decref(errors);
-		json_decref(lat);
-		json_decref(o);
-		return NULL;
-	}
-	bad |= json_object_set_new(o, "mode", json_string(mode_name(r->mode)));
-	bad |= json_object_set_new(o, "requests", json_integer((json_int_t)s->n));
-	bad |= json_object_set_new(o, "concurrency", json_integer(r->concurrency));
-	bad |= json_object_set_new(o, "ok", json_integer((json_int_t)s->ok));
-	bad |= json_object_set_new(o, "errors", errors);
-	bad |= json_object_set_new(o, "wall_s", json_real(s->wall_us / 1e6));
-	bad |= json_object_set_new(o, "rps", s->rps_known ? json_real(s->rps) : json_null());
-	bad |= json_object_set_new(o, "latency_ms", lat);
-	bad |= json_object_set_new(o, "latency_count", json_integer((json_int_t)s->lat_count));
-	bad |= json_object_set_new(o, "ideal_s",
-	                           s->ideal_known ? json_real(s->ideal_us / 1e6) : json_null());
-	bad |= json_object_set_new(o, "efficiency",
-	                           s->ideal_known ? json_real(s->efficiency) : json_null());
-	double x;
-	if (speedup_base)
-		bad |= json_object_set_new(o, "speedup",
-		                           report_speedup(s, speedup_base, &x) ? json_real(x)
-		                                                               : json_null());
-	bad |= report_activity_json(o, &s->act);
-	bad |= json_object_set_new(o, "cpu_user_s", json_real(r->cpu_user_us / 1e6));
-	bad |= json_object_set_new(o, "cpu_sys_s", json_real(r->cpu_sys_us / 1e6));
-	bad |= json_object_set_new(o, "ctx_voluntary", json_integer((json_int_t)r->ctx_voluntary));
-	bad |= json_object_set_new(o, "ctx_involuntary",
-	                           json_integer((json_int_t)r->ctx_involuntary));
-	bad |= json_object_set_new(o, "maxrss_kib", json_integer((json_int_t)r->maxrss_kib));
-	return report_checked(o, bad);
-}
-
-/* Where a report goes: stdout, a temporary file renamed over PATH when done (a regular file
- * or a new one), or, for a device, a pipe or a symbolic link, PATH itself. */
-struct report_out {
-	FILE *f;
-	struct atomic_file af; /* af.f is set when the output is atomic */
-};
-
-/* Opens path ("-": stdout) into o. 0, or -errno with a message in err. */
-static int report_open(struct report_out *o, const char *flag, const char *path, char *err,
-                       size_t errlen)
-{
-	memset(o, 0, sizeof(*o));
-	if (strcmp(path, "-") == 0) {
-		o->f = stdout;
-		return 0;
-	}
-	struct stat st;
-	int rc;
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		o->f = fopen(path, "w");
-		rc = o->f ? 0 : -errno;
-	} else {
-		rc = atomic_file_open(&o->af, path);
-		o->f = o->af.f;
-	}
-	if (rc != 0)
-		snprintf(err, errlen, "%s: cannot write '%s': %s", flag, path, strerror(-rc));
-	return rc;
-}
-
-/* Finishes o: flushes stdout, or closes the file (renaming an atomic one over its path, or
- * removing it when failed). 0, or -EIO with a message in err when failed or a write failed. */
-static int report_close(struct report_out *o, int failed, const char *flag, const char *path,
-                        char *err, size_t errlen)
-{
-	int bad = failed || ferror(o->f);
-	if (o->f == stdout)
-		bad |= fflush(o->f) != 0;
-	else if (o->af.f && bad)
-		atomic_file_abort(&o->af);
-	else if (o->af.f)
-		bad |= atomic_file_commit(&o->af) != 0;
-	else
-		bad |= fclose(o->f) != 0;
-	if (bad) {
-		snprintf(err, errlen, "%s: writing '%s' failed", flag, path);
-		return -EIO;
-	}
-	return 0;
-}
-
-int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
-                           const struct summary *sums, size_t nruns, char *err, size_t errlen)
-{
-	json_t *arr = json_array();
-	json_t *root = json_object();
-	int bad = !arr || !root;
-	for (size_t k = 0; k < nruns && !bad; k++)
-		bad |= json_array_append_new(arr, report_run_json(runs[k], &sums[k], NULL)) != 0;
-	if (!bad)
-		bad = json_object_set_new(root, key, arr) != 0;
-	else
-		json_decref(arr);
-	if (bad) {
-		json_decref(root);
-		snprintf(err, errlen, "--json: out of memory");
-		return -ENOMEM;
-	}
-	struct report_out o;
-	if (report_open(&o, "--json", path, err, errlen) != 0) {
-		json_decref(root);
-		return -EIO;
-	}
-	bad = json_dumpf(root, o.f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
-	json_decref(root);
-	if (!bad)
-		fputc('\n', o.f);
-	return report_close(&o, bad, "--json", path, err, errlen);
-}
-
-int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
-                      size_t nruns, int compare, char *err, size_t errlen)
-{
-	const struct summary *base = NULL;
-	if (compare)
-		for (size_t k = 0; k < nruns; k++)
-			if (runs[k]->mode == MODE_SEQUENTIAL)
-				base = &sums[k];
-	json_t *root = NULL;
-	if (compare) {
-		json_t *arr = json_array();
-		root = json_object();
-		int bad = !arr || !root;
-		for (size_t k = 0; k < nruns && !bad; k++)
-			bad |= json_array_append_new(arr,
-			                             report_run_json(runs[k], &sums[k], base)) != 0;
-		if (!bad)
-			bad = json_object_set_new(root, "runs", arr) != 0;
-		else
-			json_decref(arr);
-		if (bad) {
-			json_decref(root);
-			root = NULL;
-		}
-	} else if (nruns == 1) {
-		root = report_run_json(runs[0], &sums[0], NULL);
-	}
-	if (!root) {
-		snprintf(err, errlen, "--json: out of memory");
-		return -ENOMEM;
-	}
-	struct report_out o;
-	if (report_open(&o, "--json", path, err, errlen) != 0) {
-		json_decref(root);
-		return -EIO;
-	}
-	int bad = json_dumpf(root, o.f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
-	json_decref(root);
-	if (!bad)
-		fputc('\n', o.f);
-	return report_close(&o, bad, "--json", path, err, errlen);
-}
-
-/* one CSV field, quoted when it needs to be (RFC 4180) */
-static void report_csv_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
-                     const char *const *urls, size_t nurls, int compare, char *err, size_t errlen)
-{
-	struct report_out o;
-	if (report_open(&o, "--csv", path, err, errlen) != 0)
-		return -EIO;
-	FILE *f = o.f;
-	fputs("index,url,pid,tid,start_us,end_us,status,bytes,delay_us,error", f);
-	fputs(compare ? ",mode\n" : "\n", f);
-	for (size_t k = 0; k < nruns; k++) {
-		const struct run *r = runs[k];
-		for (size_t i = 0; i < r->n; i++) {
-			const struct req_result *q = &r->results[i];
-			fprintf(f, "%u,", q->index);
-			report_csv_field(f, q->url_index < nurls ? urls[q->url_index] : "");
-			fprintf(f, ",%ld,%ld,%llu,%llu,%d,%llu,", (long)q->pid, (long)q->tid,
-			        (unsigned long long)q->start_us, (unsigned long long)q->end_us,
-			        q->status, (unsigned long long)q->bytes);
-			if (q->delay_us >= 0)
-				fprintf(f, "%lld", (long long)q->delay_us);
-			fputc(',', f);
-			if (q->err != ERR_NONE) {
-				char msg[160];
-				snprintf(msg, sizeof(msg), "%s: %s", report_err_name(q->err),
-				         q->errmsg);
-				report_csv_field(f, msg);
-			}
-			if (compare) {
-				fputc(',', f);
-				fputs(mode_name(r->mode), f);
-			}
-			fputc('\n', f);
-		}
-	}
-	return report_close(&o, 0, "--csv", path, err, errlen);
 }

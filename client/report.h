@@ -10,6 +10,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* The percentiles reported everywhere: p50 p75 p90 p99 p99.9 p99.99 (then max). */
+#define REPORT_NPCT 6
+extern const double report_pcts[REPORT_NPCT];
+extern const char *const report_pct_keys[REPORT_NPCT]; /* "p50", ..., "p99.99" */
+
+struct stats;
+struct hist;
+
 struct summary {
 	size_t n;
 	size_t ok;
@@ -23,16 +31,32 @@ struct summary {
 	/* latency (end - start) of the requests that got an HTTP response */
 	size_t lat_count;
 	uint64_t lat_min_us, lat_p50_us, lat_p90_us, lat_p99_us, lat_max_us;
+	uint64_t lat_pct_us[REPORT_NPCT];
 	double lat_mean_us;
-	int ideal_known; /* every request carried X-Latlab-Delay-Us */
+	/* --rate: latency from the due time (coordinated omission corrected), late starts */
+	uint64_t due_pct_us[REPORT_NPCT];
+	uint64_t due_max_us;
+	double due_mean_us;
+	uint64_t late;
+	double achieved_rate; /* requests started per second from the first to the last due */
+	int ideal_known;      /* every request carried X-Latlab-Delay-Us */
 	uint64_t ideal_us;
-	double efficiency;   /* ideal / wall when ideal_known */
-	size_t first_error;  /* index of the first failed request; SIZE_MAX: none */
-	struct activity act; /* concurrency and parallelism as measured */
+	double efficiency;  /* ideal / wall when ideal_known */
+	size_t first_error; /* index of the first failed request; SIZE_MAX: none */
+	uint32_t first_error_url;
+	enum err_class first_error_err;
+	const char *first_error_msg; /* borrowed from the run's stats */
+	const struct stats *st;      /* the run's stats, borrowed */
+	struct activity act;         /* concurrency and parallelism as measured */
 };
 
-/* Fills *s from r (histogram from common/). Returns 0 or -ENOMEM. */
-int report_summarize(const struct run *r, struct summary *s);
+/* Fills *s from r's stats (computing them from r's records first when r has none). Returns
+ * 0 or -ENOMEM. s borrows from r: use it while r lives. */
+int report_summarize(struct run *r, struct summary *s);
+
+/* The speed-up of s over base (base wall / s wall) into *out: 1, or 0 when there is none to
+ * give (no base, no response, either run cut short). */
+int report_speedup(const struct summary *s, const struct summary *base, double *out);
 
 /* Prints the human summary of one run to f. urls name r's batch. */
 void report_print_run(FILE *f, const struct run *r, const struct summary *s,
@@ -42,6 +66,15 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
  * MODE_SEQUENTIAL, when there is one. */
 void report_print_compare(FILE *f, const struct run *const *runs, const struct summary *sums,
                           size_t nruns);
+
+/* The JSON of a histogram: {"unit": "us", "count", "clamped", "min", "max", "sum",
+ * "buckets": [[low, count], ...]} with the non-empty buckets only, so runs merge exactly
+ * (merge.h). New reference; NULL on no memory. */
+json_t *report_hist_json(const struct hist *h);
+
+/* {"p50": ms, ..., "p99.99": ms, "max": ms, "min": ms, "mean": ms} of h (null when empty).
+ * New reference; NULL on no memory. */
+json_t *report_pct_json(const struct hist *h);
 
 /* Prints, for each run with failures, its error counts by class and its first error. */
 void report_print_compare_errors(FILE *f, const struct run *const *runs, const struct summary *sums,
@@ -69,6 +102,11 @@ int report_write_json_list(const char *path, const char *key, const struct run *
  * errno with a message in err. */
 int report_write_csv(const char *path, const struct run *const *runs, size_t nruns,
                      const char *const *urls, size_t nurls, int compare, char *err, size_t errlen);
+
+/* Writes the per-second timeline of r (second,requests,errors,p50_ms,p99_ms; seconds by end
+ * time, p50/p99 within 3%, empty without responses) to path ("-": stdout). 0, or a negative
+ * errno with a message in err. */
+int report_write_seconds(const char *path, const struct run *r, char *err, size_t errlen);
 
 /* The name of an error class as used in JSON and CSV ("connect", ...; "" for ERR_NONE). */
 const char *report_err_name(enum err_class e);

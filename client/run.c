@@ -6,13 +6,19 @@
 #include "batch.h"
 #include "clock.h"
 #include "activity.h"
+#include "collect.h"
 #include "heap.h"
 #include "http.h"
+#include "progress.h"
+#include "sched.h"
+#include "stats.h"
 #include "stop.h"
 #include "work.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 struct run *run_new(enum mode mode, size_t n)
@@ -27,6 +33,7 @@ struct run *run_new(enum mode mode, size_t n)
 	}
 	r->mode = mode;
 	r->n = n;
+	r->nresults = n;
 	for (size_t i = 0; i < n; i++) {
 		r->results[i].index = (uint32_t)i;
 		r->results[i].delay_us = -1;
@@ -40,7 +47,30 @@ void run_free(struct run *r)
 		return;
 	free(r->results);
 	free(r->spans);
+	free(r->delays);
+	stats_free(r->stats);
 	free(r);
+}
+
+int run_restat(struct run *r)
+{
+	struct stats *st = stats_new();
+	if (!st)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->nresults; i++)
+		stats_add(st, &r->results[i]);
+	if (r->n > r->nresults) /* records not kept: counted as not run */
+		stats_add_missing(st, r->n - r->nresults, r->nresults, (uint32_t)r->nresults,
+		                  "not recorded");
+	stats_free(r->stats);
+	r->stats = st;
+	return 0;
+}
+
+/* the injected delay of request i, from the delays or the records */
+static int64_t run_delay(const struct run *r, size_t i)
+{
+	return r->delays ? r->delays[i] : r->results[i].delay_us;
 }
 
 size_t run_workers(size_t c, size_t dflt, size_t n)
@@ -54,8 +84,10 @@ size_t run_workers(size_t c, size_t dflt, size_t n)
 
 int run_ideal_us(const struct run *r, uint64_t *out)
 {
+	if (r->rate > 0 || r->duration_us || (!r->delays && r->nresults < r->n))
+		return -ENODATA;
 	for (size_t i = 0; i < r->n; i++)
-		if (r->results[i].delay_us < 0)
+		if (run_delay(r, i) < 0)
 			return -ENODATA;
 	if (r->n == 0) {
 		*out = 0;
@@ -72,7 +104,7 @@ int run_ideal_us(const struct run *r, uint64_t *out)
 	for (size_t i = 0; i < r->n; i++) {
 		struct heap_entry w;
 		heap_pop(&free_at, &w);
-		w.key += (uint64_t)r->results[i].delay_us;
+		w.key += (uint64_t)run_delay(r, i);
 		heap_push(&free_at, w);
 		if (w.key > makespan)
 			makespan = w.key;
@@ -95,7 +127,9 @@ void run_request(const struct runner *rn, struct http_xfer *x, size_t i, uint32_
 {
 	const struct batch *b = rn->b;
 	uint64_t c0 = activity_cpu_now_us(clk);
+	sched_begin(rn->sched);
 	http_xfer_perform(x, b, i, w, res);
+	sched_end(rn->sched);
 	uint64_t c1 = activity_cpu_now_us(clk);
 	span_log_add(log, w, WS_NET, res->start_us, res->end_us, c1 - c0);
 	if (!b->work.iters)
@@ -119,6 +153,7 @@ void run_cut_short(const struct runner *rn, struct req_result *res, const char *
 	http_record_error(res, rn->b, res->index, ERR_OTHER, why, clock_now_us() - rn->t0);
 	if (start < res->end_us)
 		res->start_us = start;
+	collect_done(rn->col, res);
 }
 
 /* ---- the client's own cost: getrusage deltas, reaped children included ---- */
@@ -164,17 +199,48 @@ static void cost_end(const struct cost_mark *m, struct run *r)
 
 /* ---- the runner ---- */
 
-/* Records every request with no outcome yet (never started: Ctrl-C, a dead worker, a loop
- * that stopped) as failed at at_us. A record has an outcome once it has a status or an
- * error class: http_xfer_finish and http_record_error always leave one of them. */
-static void run_sweep(const struct runner *rn, uint64_t at_us)
+/* Completes the run from the collector: requests that never ran (Ctrl-C, a dead worker, a
+ * loop that stopped) count as errors; the records, delays and stats move into the run. */
+static int run_finish(const struct runner *rn, struct collect *col, size_t total)
 {
+	struct run *out = rn->out;
 	const char *why = stop_requested() ? STOP_MSG : rn->not_run;
-	for (size_t i = 0; i < rn->b->n; i++) {
-		struct req_result *q = &rn->out->results[i];
-		if (q->err == ERR_NONE && q->status == 0)
-			http_record_error(q, rn->b, i, ERR_OTHER, why, at_us);
+	uint64_t missing = total > col->st->count ? total - col->st->count : 0;
+	size_t first = sched_claimed(rn->sched);
+	size_t nres = col->keep ? (total < col->keep ? total : col->keep) : 0;
+	if (nres > col->cap) {
+		struct req_result *g = realloc(col->recs, nres * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		memset(g + col->cap, 0, (nres - col->cap) * sizeof(*g));
+		col->recs = g;
+		col->cap = nres;
 	}
+	/* a record has an outcome once it has a status or an error class */
+	for (size_t i = 0; i < nres; i++) {
+		struct req_result *q = &col->recs[i];
+		if (q->err != ERR_NONE || q->status != 0)
+			continue;
+		if (i < first)
+			first = i;
+		http_record_error(q, rn->b, i, ERR_OTHER, why, out->wall_us);
+	}
+	stats_add_missing(col->st, missing, first, (uint32_t)(first % rn->b->nurls), why);
+	free(out->results);
+	out->results = col->recs;
+	out->nresults = nres;
+	out->n = total;
+	out->delays = col->delays;
+	out->stats = col->st;
+	out->rate = rn->b->rate;
+	out->duration_us = rn->b->duration_us;
+	out->records_dropped = col->dropped;
+	out->busy_us = col->busy_us;
+	out->in_flight_max = sched_in_flight_max(rn->sched);
+	col->recs = NULL;
+	col->delays = NULL;
+	col->st = NULL;
+	return col->failed ? -ENOMEM : 0;
 }
 
 int run_mode(enum mode m, const struct batch *b, struct run *out)
@@ -182,19 +248,35 @@ int run_mode(enum mode m, const struct batch *b, struct run *out)
 	mode_fn fn = mode_lookup(m);
 	if (!fn)
 		return -EINVAL;
-	struct runner rn = {.b = b, .out = out, .not_run = "not run"};
+	struct collect col;
+	struct sched *s =
+	        mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int rc = collect_init(&col, b);
+	if (s == MAP_FAILED || rc != 0) {
+		collect_fini(&col);
+		if (s != MAP_FAILED)
+			munmap(s, sizeof(*s));
+		return -ENOMEM;
+	}
+	struct runner rn = {.b = b, .out = out, .sched = s, .col = &col, .not_run = "not run"};
 	size_t all = m == MODE_ASYNC ? b->n : 1; /* without -c: async all, the others one */
 	rn.workers = m == MODE_SEQUENTIAL ? 1 : run_workers(b->concurrency, all, b->n);
 	struct cost_mark mark;
 	cost_begin(&mark);
 	out->spans_known = 1; /* until a worker's spans are lost */
 	rn.t0 = clock_now_us();
-	int rc = fn(&rn);
+	sched_init(s, b, rn.t0);
+	struct progress *pg = b->progress ? progress_start(b, &col, rn.t0, 1) : NULL;
+	rc = fn(&rn);
 	out->wall_us = clock_now_us() - rn.t0;
+	progress_stop(pg);
 	cost_end(&mark, out);
-	if (rc < 0)
-		return rc;
-	out->concurrency = (unsigned)rc;
-	run_sweep(&rn, out->wall_us);
-	return 0;
+	if (rc >= 0) {
+		out->concurrency = (unsigned)rc;
+		size_t total = b->duration_us && b->rate <= 0 ? sched_claimed(s) : b->n;
+		rc = run_finish(&rn, &col, total);
+	}
+	collect_fini(&col);
+	munmap(s, sizeof(*s));
+	return rc < 0 ? rc : 0;
 }

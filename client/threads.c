@@ -1,24 +1,24 @@
-/* threads.c -- rn->workers pthreads, each with its own easy handle, taking indices from one
- * atomic counter (like ThreadPoolExecutor.map). --gil puts the CPU work under one global
+/* threads.c -- rn->workers pthreads, each with its own easy handle, taking requests from the
+ * shared scheduler (like ThreadPoolExecutor.map). --gil puts the CPU work under one global
  * mutex. */
 #include "modes.h"
 
 #include "activity.h"
 #include "batch.h"
 #include "clock.h"
+#include "collect.h"
 #include "http.h"
-#include "stop.h"
+#include "sched.h"
 #include "trace.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct threads_shared {
 	const struct runner *rn;
-	atomic_size_t next;
 	pthread_mutex_t gil;
 };
 
@@ -36,21 +36,25 @@ static void *threads_main(void *arg)
 	const struct batch *b = sh->rn->b;
 	struct http_xfer *x = malloc(sizeof(*x));
 	int ok = x && http_xfer_init(x, b, sh->rn->t0) == 0;
-	while (!stop_requested()) {
-		size_t i = atomic_fetch_add(&sh->next, 1);
-		if (i >= b->n)
-			break;
-		struct req_result *res = &sh->rn->out->results[i];
+	struct req_result res;
+	memset(&res, 0, sizeof(res));
+	size_t i;
+	uint64_t due;
+	while (sched_claim(sh->rn->sched, &i, &due)) {
+		res.due_us = due;
 		if (!ok) { /* still drain the queue: every request recorded */
-			res->pid = getpid();
-			res->tid = trace_gettid();
-			res->worker = w->id;
-			http_record_error(res, b, i, ERR_OTHER, "no curl handle in this thread",
+			res.pid = getpid();
+			res.tid = trace_gettid();
+			res.worker = w->id;
+			http_record_error(&res, b, i, ERR_OTHER, "no curl handle in this thread",
 			                  clock_now_us() - sh->rn->t0);
+			collect_done(sh->rn->col, &res);
 			continue;
 		}
+		sched_wait(sh->rn->sched, due);
 		run_request(sh->rn, x, i, w->id, b->work.gil ? &sh->gil : NULL,
-		            CLOCK_THREAD_CPUTIME_ID, &w->log, res);
+		            CLOCK_THREAD_CPUTIME_ID, &w->log, &res);
+		collect_done(sh->rn->col, &res);
 	}
 	if (x)
 		http_xfer_cleanup(x);
@@ -65,13 +69,13 @@ int mode_threads(struct runner *rn)
 	if (!w)
 		return -ENOMEM;
 	struct threads_shared sh = {.rn = rn};
-	atomic_init(&sh.next, 0);
 	pthread_mutex_init(&sh.gil, NULL);
 	size_t started = 0;
 	int rc = 0;
 	for (; started < c; started++) {
 		w[started].sh = &sh;
 		w[started].id = (uint32_t)started;
+		w[started].log.max = activity_log_max(c);
 		int e = pthread_create(&w[started].thread, NULL, threads_main, &w[started]);
 		if (e != 0) {
 			rc = -e;

@@ -115,7 +115,7 @@ static int panel_activity(struct panel *p, const struct run *r)
 /* Sorts the run's requests into lanes and packs each lane. Returns 0 or -ENOMEM. */
 static int panel_build(struct panel *p, const struct run *r)
 {
-	size_t n = r->n;
+	size_t n = r->nresults;
 	p->run = r;
 	p->bars = calloc(n ? n : 1, sizeof(*p->bars));
 	p->lanes = calloc(n ? n : 1, sizeof(*p->lanes));
@@ -261,7 +261,7 @@ static int page_build(struct tl_page *pg, const struct run *const *runs, size_t 
 		}
 		if (runs[i]->wall_us > span)
 			span = runs[i]->wall_us;
-		for (size_t j = 0; j < runs[i]->n; j++)
+		for (size_t j = 0; j < runs[i]->nresults; j++)
 			if (runs[i]->results[j].end_us > span)
 				span = runs[i]->results[j].end_us;
 	}
@@ -269,7 +269,7 @@ static int page_build(struct tl_page *pg, const struct run *const *runs, size_t 
 	pg->nlegend = pg->nurls;
 	if (pg->nlegend == 0)
 		for (size_t i = 0; i < nruns; i++)
-			for (size_t j = 0; j < runs[i]->n; j++)
+			for (size_t j = 0; j < runs[i]->nresults; j++)
 				if (runs[i]->results[j].url_index >= pg->nlegend &&
 				    pg->nlegend < 1000)
 					pg->nlegend = runs[i]->results[j].url_index + 1;

@@ -1,6 +1,7 @@
 /* histogram.c -- log-linear histogram of microsecond values; fixed size, exact min/max/mean. */
 #include "histogram.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,4 +155,63 @@ uint64_t hist_percentile(const struct hist *h, double p)
 		}
 	}
 	return h->max;
+}
+
+uint64_t hist_sum(const struct hist *h)
+{
+	return h->sum_hi ? UINT64_MAX : h->sum_lo;
+}
+
+int hist_next_bucket(const struct hist *h, size_t *cursor, uint64_t *low, uint64_t *count)
+{
+	for (size_t b = *cursor; b < NBUCKETS; b++) {
+		if (h->buckets[b]) {
+			*low = bucket_low((unsigned)b);
+			*count = h->buckets[b];
+			*cursor = b + 1;
+			return 1;
+		}
+	}
+	*cursor = NBUCKETS;
+	return 0;
+}
+
+int hist_add_bucket(struct hist *h, uint64_t low, uint64_t count)
+{
+	if (low > HIST_MAX_US)
+		return -EINVAL;
+	unsigned b = bucket_of(low);
+	if (bucket_low(b) != low)
+		return -EINVAL;
+	if (h->buckets[b] + count < count || h->count + count < count)
+		return -ERANGE;
+	h->buckets[b] += count;
+	h->count += count;
+	return 0;
+}
+
+int hist_set_totals(struct hist *h, uint64_t min, uint64_t max, uint64_t sum, uint64_t clamped)
+{
+	if (h->count == 0)
+		return min == 0 && max == 0 && sum == 0 && clamped == 0 ? 0 : -EINVAL;
+	unsigned first = 0, last = 0;
+	for (unsigned b = 0; b < NBUCKETS; b++)
+		if (h->buckets[b]) {
+			if (!h->buckets[first])
+				first = b;
+			last = b;
+		}
+	if (min > max || max > HIST_MAX_US || bucket_of(min) != first || bucket_of(max) != last ||
+	    clamped > h->count)
+		return -EINVAL;
+	/* count * min <= sum <= count * max, without overflowing */
+	if ((min && sum / min < h->count) || (sum / h->count > max) ||
+	    (sum / h->count == max && sum % h->count) || (!max && sum))
+		return -EINVAL;
+	h->min = min;
+	h->max = max;
+	h->sum_lo = sum;
+	h->sum_hi = 0;
+	h->clamped = clamped;
+	return 0;
 }

@@ -41,4 +41,22 @@ uint64_t hist_percentile(const struct hist *h, double p);
 /* Clamped samples (values recorded above HIST_MAX_US), kept so merged runs stay exact. */
 uint64_t hist_clamped(const struct hist *h);
 
+/* The exact sum of the recorded values, saturated at UINT64_MAX. */
+uint64_t hist_sum(const struct hist *h);
+
+/* Walks the non-empty buckets in value order: start with *cursor = 0; returns 1 with the
+ * bucket's lowest value and its count, or 0 when there are no more. */
+int hist_next_bucket(const struct hist *h, size_t *cursor, uint64_t *low, uint64_t *count);
+
+/* Rebuilding a saved histogram (a run's JSON): adds count samples to the bucket whose lowest
+ * value is low. Returns 0, or -EINVAL when low is not a bucket's lowest value or beyond
+ * HIST_MAX_US, or -ERANGE when the count would overflow. min/max/sum are set afterwards with
+ * hist_set_totals. */
+int hist_add_bucket(struct hist *h, uint64_t low, uint64_t count);
+
+/* Sets the exact totals of a histogram rebuilt with hist_add_bucket. Returns 0, or -EINVAL
+ * when they cannot belong to its buckets (min above max, min or max outside the first or
+ * last non-empty bucket, clamped above the count, a sum outside [count*min, count*max]). */
+int hist_set_totals(struct hist *h, uint64_t min, uint64_t max, uint64_t sum, uint64_t clamped);
+
 #endif

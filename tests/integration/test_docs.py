@@ -84,7 +84,9 @@ def run_cmd(argv, cwd):
 
 @test
 def inline_commands_in_the_docs_are_whole_or_marked_as_partial():
-    partial = [(p, c) for p, c in documented_commands() if "http" not in c]
+    # merge takes the JSON files earlier commands wrote, not URLs
+    partial = [(p, c) for p, c in documented_commands()
+               if "http" not in c and not re.match(r"^(build/)?latlab-client merge\s", c)]
     check_eq(partial, [], "commands a reader cannot run as written (add the URL, or mark them with \u2026)")
 
 

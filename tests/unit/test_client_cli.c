@@ -152,8 +152,22 @@ static void cli_rejects_bad_input_with_a_message(void **state)
 	        {{"async", "--bogus", "http://127.0.0.1:1/"}, "unknown option"},
 	        {{"async", "http://127.0.0.1:1/", "-n"}, "needs a value"},
 	        {{"async", "--json", "-", "--csv", "-", "http://127.0.0.1:1/"}, "stdout"},
-	        {{"async", "--repeat", "1000000", "http://127.0.0.1:1/", "http://127.0.0.1:1/b"},
+	        {{"async", "--csv", "x.csv", "--repeat", "1000000", "http://127.0.0.1:1/",
+	          "http://127.0.0.1:1/b"},
 	         "--repeat"},
+	        {{"async", "-n", "1000000001", "http://127.0.0.1:1/"}, "-n"},
+	        {{"async", "-d", "2s", "-n", "10", "http://127.0.0.1:1/"}, "-d"},
+	        {{"async", "-d", "soon", "http://127.0.0.1:1/"}, "--duration"},
+	        {{"async", "--rate", "0", "http://127.0.0.1:1/"}, "--rate"},
+	        {{"async", "--rate", "-5", "http://127.0.0.1:1/"}, "--rate"},
+	        {{"async", "--rate", "fast", "http://127.0.0.1:1/"}, "--rate"},
+	        {{"async", "--rate", "1e3", "http://127.0.0.1:1/"}, "--rate"},
+	        {{"compare", "-d", "1s", "http://127.0.0.1:1/"}, "compare"},
+	        {{"compare", "--rate", "10", "http://127.0.0.1:1/"}, "compare"},
+	        {{"threads", "--loops", "2", "http://127.0.0.1:1/"}, "--loops"},
+	        {{"async", "--loops", "0", "http://127.0.0.1:1/"}, "--loops"},
+	        {{"async", "--csv", "x.csv", "--rate", "1000", "-d", "20m", "http://127.0.0.1:1/"},
+	         "--rate x -d"},
 	};
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
 		struct config cfg;
@@ -167,6 +181,34 @@ static void cli_rejects_bad_input_with_a_message(void **state)
 			        r, a[0], a[1] ? a[1] : "", rc, err, rows[r].mentions);
 		assert_null(strchr(err, '\n'));
 	}
+}
+
+static void cli_load_options_size_the_run(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char err[256];
+	/* --rate with -d: R x DUR requests; async keeps CLI_DEFAULT_LOAD in flight */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "async", "--rate", "200", "-d", "2s",
+	                       "http://127.0.0.1:1/", NULL),
+	                 0);
+	assert_int_equal(cfg.n, 400);
+	assert_int_equal(cfg.duration_us, 2000000);
+	assert_true(cfg.rate == 200.0);
+	assert_int_equal(cli_concurrency(&cfg, MODE_ASYNC), CLI_DEFAULT_LOAD);
+	assert_int_equal(cli_keep_records(&cfg), 0);
+	/* -d alone: a closed loop bounded by the time; records only for a per-request output */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "threads", "-d", "1.5s", "-c", "4", "--csv",
+	                       "x.csv", "http://127.0.0.1:1/", NULL),
+	                 0);
+	assert_int_equal(cfg.n, CLI_MAX_RUN);
+	assert_int_equal(cli_keep_records(&cfg), CLI_MAX_RECORDS);
+	/* -n beyond the old 1,000,000 cap when no per-request output asks for records */
+	assert_int_equal(parse(&cfg, err, sizeof(err), "async", "-n", "5000000", "--loops", "2",
+	                       "http://127.0.0.1:1/", NULL),
+	                 0);
+	assert_int_equal(cfg.n, 5000000);
+	assert_int_equal(cfg.loops, 2);
 }
 
 static void cli_long_urls_are_refused(void **state)
@@ -207,6 +249,7 @@ int main(void)
 	        cmocka_unit_test(cli_help_and_version_are_actions),
 	        cmocka_unit_test(cli_rejects_bad_input_with_a_message),
 	        cmocka_unit_test(cli_long_urls_are_refused),
+	        cmocka_unit_test(cli_load_options_size_the_run),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
