@@ -6,7 +6,7 @@ set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 status=0
-for b in "$here"/bench_server.sh "$here"/bench_client.sh "$here"/bench_instructions.sh; do
+for b in "$here"/bench_server.sh "$here"/bench_tls.sh "$here"/bench_client.sh "$here"/bench_instructions.sh; do
 	[ -f "$b" ] || continue
 	echo "== $(basename "$b")"
 	sh "$b" "$build" || status=1

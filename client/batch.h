@@ -65,6 +65,7 @@ struct batch {
 	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
 	unsigned loops;       /* async: event loops on their own threads; 0 or 1: one, here */
 	int progress;         /* draw the live progress line on stdout (a TTY); 0: none */
+	const char *cacert;   /* CA bundle (PEM) trusted for https, NULL: the system's */
 };
 
 /* The URL of request i (not owned). */

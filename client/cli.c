@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* 0 when url is an absolute http(s) URL with a host, else -EINVAL + message */
 static int cli_check_url(const char *url, char *err, size_t errlen)
@@ -100,7 +101,7 @@ struct cli_counts {
 	uint64_t repeat, n, c, loops;
 };
 
-enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, OPT_TRACE_EVENTS, OPT_PLOT };
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, OPT_TRACE_EVENTS, OPT_PLOT, CLI_OPT_CACERT };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -122,6 +123,7 @@ static const struct option cli_opts[] = {
         {"plot", required_argument, NULL, OPT_PLOT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"cacert", required_argument, NULL, CLI_OPT_CACERT},
         {NULL, 0, NULL, 0},
 };
 
@@ -139,7 +141,7 @@ static int cli_parse_rate(const char *arg, struct config *cfg, char *err, size_t
 	return -EINVAL;
 }
 
-/* An output option's path into cfg: 1, or 0 when ch is not one */
+/* An option that takes a path (checked after parsing) into cfg: 1, or 0 when ch is not one */
 static int cli_parse_output(int ch, const char *arg, struct config *cfg)
 {
 	const char **to = ch == 'j'                ? &cfg->json_path
@@ -148,6 +150,7 @@ static int cli_parse_output(int ch, const char *arg, struct config *cfg)
 	                  : ch == OPT_TRACE_EVENTS ? &cfg->trace_events_path
 	                  : ch == OPT_PER_SECOND   ? &cfg->seconds_path
 	                  : ch == OPT_PLOT         ? &cfg->plot_path
+	                  : ch == CLI_OPT_CACERT   ? &cfg->cacert
 	                                           : NULL;
 	if (to)
 		*to = arg;
@@ -515,6 +518,19 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* --cacert names a readable file */
+static int cli_check_cacert(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->cacert && access(cfg->cacert, R_OK) != 0) {
+		snprintf(err, errlen,
+		         "--cacert: cannot read '%.200s': %s; accepted: a readable PEM file of CA "
+		         "certificates",
+		         cfg->cacert, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
 {
 	struct cli_counts k = {0, 0, 0, 0};
@@ -527,6 +543,8 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		rc = cli_check_counts(cfg, &k, err, errlen);
 	if (rc == 0)
 		rc = cli_check_outputs(cfg, err, errlen);
+	if (rc == 0)
+		rc = cli_check_cacert(cfg, err, errlen);
 	return rc;
 }
 

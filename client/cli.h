@@ -52,6 +52,7 @@ struct config {
 	uint64_t duration_us;     /* -d: 0 none */
 	double rate;              /* --rate: 0 none */
 	unsigned loops;           /* --loops: async event loops (1) */
+	const char *cacert;       /* --cacert: CA bundle for https, NULL: the system's */
 	unsigned inflight_cap;    /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
 };
 

@@ -24,6 +24,27 @@ static void cli_usage_load(FILE *f)
 	        "1)\n");
 }
 
+/* the usage text's output section */
+static void cli_usage_output(FILE *f)
+{
+	fprintf(f,
+	        "\n"
+	        "Output:\n"
+	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
+	        "starts\n"
+	        "  -q, --quiet          no summary (trace lines and files are still written)\n"
+	        "  -j, --json PATH|-    the run(s) as JSON (with -, the summary goes to stderr)\n"
+	        "  -o, --csv PATH|-     one CSV row per request\n"
+	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
+	        "request\n"
+	        "      --plot PATH.svg  sweep: wall time and throughput against concurrency\n"
+	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
+	        "Perfetto\n"
+	        "                       or chrome://tracing (workers, requests, states, counters)\n"
+	        "  --per-second PATH|-  one CSV row per second: requests, errors, p50 and p99 "
+	        "(ms)\n");
+}
+
 void cli_usage(FILE *f)
 {
 	fprintf(f,
@@ -58,28 +79,19 @@ void cli_usage(FILE *f)
 	        "(default 30s)\n"
 	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
 	        "  -g, --gil            threads take one global lock for that work, like Python's "
-	        "GIL\n",
+	        "GIL\n"
+	        "      --cacert PATH    trust the CA certificate(s) in PATH (PEM) for https:// "
+	        "URLs,\n"
+	        "                       instead of the system's (latlab-server writes one)\n",
 	        CLI_DEFAULT_WORKERS);
 	cli_usage_load(f);
+	cli_usage_output(f);
 	fprintf(f,
-	        "\n"
-	        "Output:\n"
-	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
-	        "starts\n"
-	        "  -q, --quiet          no summary (trace lines and files are still written)\n"
-	        "  -j, --json PATH|-    the run(s) as JSON (with -, the summary goes to stderr)\n"
-	        "  -o, --csv PATH|-     one CSV row per request\n"
-	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
-	        "request\n"
-	        "      --plot PATH.svg  sweep: wall time and throughput against concurrency\n"
-	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
-	        "Perfetto\n"
-	        "                       or chrome://tracing (workers, requests, states, counters)\n"
-	        "  --per-second PATH|-  one CSV row per second: requests, errors, p50 and p99 "
-	        "(ms)\n"
 	        "  -h, --help           this text\n"
 	        "  -V, --version        the version\n"
 	        "\n"
+	        "On a terminal a live line shows progress (done/total or elapsed/duration, req/s,\n"
+	        "errors, p99 so far, time left) unless --quiet, --trace or an output on stdout.\n"
 	        "Under -d or --rate, async keeps %u in flight unless -c says otherwise.\n"
 	        "\n"
 	        "Limits: at most %u requests with --csv, --timeline, --trace-events, compare or "

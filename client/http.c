@@ -112,6 +112,8 @@ int http_xfer_init_as(struct http_xfer *x, const struct batch *b, uint64_t t0_us
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, &x->seq_node) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, x) != CURLE_OK;
+	if (b->cacert)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, b->cacert) != CURLE_OK;
 	if (b->timeout_us) {
 		long ms = (long)((b->timeout_us + 999) / 1000);
 		bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK;

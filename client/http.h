@@ -31,7 +31,7 @@ struct http_xfer {
 
 /* Creates x->easy (call it in the thread or process that will run the handle) with the shared
  * options (NOSIGNAL, no proxy, HTTP(S) only, no redirects, callbacks pointing at x,
- * per-request timeout from b). Returns 0, -ENOMEM or -EINVAL. */
+ * per-request timeout and CA bundle from b). Returns 0, -ENOMEM or -EINVAL. */
 int http_xfer_init(struct http_xfer *x, const struct batch *b, uint64_t t0_us);
 
 /* http_xfer_init for a caller that creates many handles in one thread: pid and tid are that

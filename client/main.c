@@ -157,6 +157,7 @@ static int main_run(const struct config *cfg)
 	        /* the live line: on a terminal, when stdout carries nothing else */
 	        .progress = !cfg->compare && !cfg->sweep && !cfg->quiet && !cfg->trace &&
 	                    isatty(1) && !main_stdout_taken(cfg),
+	        .cacert = cfg->cacert,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
 	struct run *fixed[COMPARE_NMODES] = {NULL};

@@ -51,14 +51,9 @@ const struct heap_entry *heap_peek(const struct heap *h)
 	return h->n ? &h->v[0] : NULL;
 }
 
-int heap_pop(struct heap *h, struct heap_entry *out)
+/* puts last at hole i and moves it down to its place among h->v[0..h->n) */
+static void sift_down(struct heap *h, size_t i, struct heap_entry last)
 {
-	if (h->n == 0)
-		return -ENOENT;
-	if (out)
-		*out = h->v[0];
-	struct heap_entry last = h->v[--h->n];
-	size_t i = 0;
 	for (;;) {
 		size_t child = 2 * i + 1;
 		if (child >= h->n)
@@ -70,9 +65,25 @@ int heap_pop(struct heap *h, struct heap_entry *out)
 		h->v[i] = h->v[child];
 		i = child;
 	}
+	h->v[i] = last;
+}
+
+int heap_pop(struct heap *h, struct heap_entry *out)
+{
+	if (h->n == 0)
+		return -ENOENT;
+	if (out)
+		*out = h->v[0];
+	struct heap_entry last = h->v[--h->n];
 	if (h->n)
-		h->v[i] = last;
+		sift_down(h, 0, last);
 	return 0;
+}
+
+void heap_heapify(struct heap *h)
+{
+	for (size_t i = h->n / 2; i-- > 0;)
+		sift_down(h, i, h->v[i]);
 }
 
 void heap_free(struct heap *h)

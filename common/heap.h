@@ -35,6 +35,9 @@ const struct heap_entry *heap_peek(const struct heap *h);
 /* Removes the least entry into *out (out may be NULL); 0, or -ENOENT when empty. */
 int heap_pop(struct heap *h, struct heap_entry *out);
 
+/* Restores the heap order after the caller changed keys of entries in h->v in place: O(n). */
+void heap_heapify(struct heap *h);
+
 /* Releases the storage and leaves an empty heap, which may be used again. */
 void heap_free(struct heap *h);
 

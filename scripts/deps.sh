@@ -49,6 +49,9 @@ if [ "$want_test" = 1 ]; then
 	[ -x /usr/bin/python3 ] || need_pkg python3
 	have_py requests || need_pkg python3-requests
 	have_py aiohttp || need_pkg python3-aiohttp
+	# examples/ci: the pytest fixture, and parallel workers
+	have_py pytest || need_pkg python3-pytest
+	have_py xdist || need_pkg python3-pytest-xdist
 	have_cmd rsvg-convert || need_pkg librsvg2-bin
 	have_cmd docker-compose || need_pkg docker-compose
 	have_cmd clang-format || need_pkg clang-format

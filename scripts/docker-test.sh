@@ -12,8 +12,10 @@
 # runs README's commands at LATLAB_TIME_SCALE=0.1 on a free LATLAB_PORT:
 #   docker-compose up --exit-code-from client                     four rows at 100/100
 #   docker-compose --profile labs up --exit-code-from labs labs   every lab passed
+#   docker-compose --profile lecture up --exit-code-from lecture lecture
+#                                    the lecture's programs as written: trace lines, times
 #   docker-compose up -d server                                   healthy, answers the host
-#   docker-compose --profile labs down                            no container, network or
+#   docker-compose --profile labs --profile lecture down --volumes   no container, network or
 #                                                                 dangling image left
 # Where no engine can start (not root, packages not installable, dockerd refuses) it prints
 # one `SKIP docker-test: <reason>` line and exits 0.
@@ -291,6 +293,22 @@ for lab in 01_sequential 02_threads 03_processes 04_asyncio 05_gil_cpu; do
 done
 ! sed 's/\x1b\[[0-9;]*m//g' "$LOG" | grep -q 'FAILED' || fail "a lab FAILED"
 
+say "docker-compose --profile lecture up --exit-code-from lecture lecture (time scale 1.0)"
+LOG=$TMP/up-lecture.log
+dc --profile lecture up --exit-code-from lecture lecture || fail "lecture exited $?"
+# the lecture's programs as written: 100 trace lines each with the real URLs, then the time
+lecture_out=$(sed 's/\x1b\[[0-9;]*m//g' "$LOG" | sed -n 's/^lecture[-_0-9]* *| //p')
+for want in "50 https://naver.com" "100 https://google.com" "50 https://apple.com"; do
+	n=$(printf '%s\n' "$lecture_out" | grep -Ec "^[0-9]+ process \| [0-9]+ url : ${want#* }\$") || true
+	[ "$n" = "${want% *}" ] || fail "lecture: $n trace lines for ${want#* }, want ${want% *}"
+done
+times=$(printf '%s\n' "$lecture_out" | grep -E '^[0-9]+\.[0-9]+$' | tr '\n' ' ')
+set -- $times
+[ $# -eq 2 ] || fail "lecture: two elapsed times, got '$times'"
+python3 -c 'import sys; r, a = map(float, sys.argv[1:]); sys.exit(not (14 < r < 20 and a < 4))' "$1" "$2" ||
+	fail "lecture: requests ${1}s (want 14-20 s), aiohttp ${2}s (want < 4 s)"
+say "lecture: requests ${1} s (the lecture 16.3 s), aiohttp ${2} s (the lecture 1.2 s)"
+
 say "docker-compose up -d server; the host reaches it on 127.0.0.1:$port"
 LOG=$TMP/up-server.log
 dc up -d server || fail "up -d server"
@@ -312,7 +330,7 @@ tail -n 1 "$LOG"
 
 say "docker-compose down"
 LOG=$TMP/down.log
-dc --profile labs down || fail "down"
+dc --profile labs --profile lecture down --volumes || fail "down"
 left=$("$DOCKER" ps -aq)
 [ -z "$left" ] || fail "containers left after down: $left"
 left=$("$DOCKER" network ls -q --filter type=custom)
@@ -320,4 +338,4 @@ left=$("$DOCKER" network ls -q --filter type=custom)
 left=$("$DOCKER" images -q --filter dangling=true)
 [ -z "$left" ] || fail "dangling images left: $left"
 LOG=""
-say "ok: images built, four rows at 100/100, every lab passed, nothing left"
+say "ok: images built, four rows at 100/100, every lab passed, the lecture's programs ran, nothing left"

@@ -28,6 +28,9 @@ void srv_config_defaults(struct srv_config *c)
 	c->threads = cpus > 0 && cpus < 64 ? (unsigned)cpus : 2;
 	c->max_connections = 16384;
 	c->conn_memory = 6 * 1024;
+	c->https_port = -1;
+	c->max_body = 64ULL << 20;
+	c->journal = 10000;
 }
 
 /* latency keys seen in one site's section(s), resolved into a model after the whole file */
@@ -111,8 +114,11 @@ static int key_fail(struct parse *p, int line, const char *key, const char *acce
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(p->err, p->errlen, "%s:%d: key '%s': %s; accepted: %s", p->path, line, key, msg,
-	         accepted);
+	if (p->path)
+		snprintf(p->err, p->errlen, "%s:%d: key '%s': %s; accepted: %s", p->path, line, key,
+		         msg, accepted);
+	else /* keys given at runtime */
+		snprintf(p->err, p->errlen, "key '%s': %s; accepted: %s", key, msg, accepted);
 	p->failed = true;
 	return 0;
 }
@@ -126,6 +132,16 @@ static int parse_duration_key(struct parse *p, const char *key, const char *valu
 		return key_fail(p, p->line, key, acc, "%s", why);
 	if (*out > SRV_MODEL_CAP_US)
 		return key_fail(p, p->line, key, acc, "'%s' exceeds the maximum delay", value);
+	return 1;
+}
+
+/* a host name: letters, digits, '.', '-', '_' */
+static int host_ok(const char *h)
+{
+	for (const char *c = h; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
+			return 0;
 	return 1;
 }
 
@@ -145,13 +161,22 @@ static int set_hosts(struct parse *p, struct srv_site *site, const char *value)
 			return key_fail(p, p->line, "hosts", acc, "more than 8 hosts");
 		if (strlen(h) >= SRV_HOST_MAX)
 			return key_fail(p, p->line, "hosts", acc, "host '%.40s...' too long", h);
-		for (const char *c = h; *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			      (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' || *c == '_'))
-				return key_fail(p, p->line, "hosts", acc,
-				                "invalid character in host '%s'", h);
+		if (!host_ok(h))
+			return key_fail(p, p->line, "hosts", acc, "invalid character in host '%s'",
+			                h);
 		snprintf(site->hosts[site->nhosts++], SRV_HOST_MAX, "%s", h);
 	}
+	return 1;
+}
+
+static int set_redirect(struct parse *p, struct srv_site *site, const char *value)
+{
+	const char *acc = "a host some site serves, e.g. www.naver.com (a request for this "
+	                  "site's other hosts gets 301 to it), or empty for none";
+
+	if (strlen(value) >= SRV_HOST_MAX || !host_ok(value))
+		return key_fail(p, p->line, "redirect", acc, "invalid host '%.64s'", value);
+	snprintf(site->redirect, sizeof(site->redirect), "%s", value);
 	return 1;
 }
 
@@ -186,6 +211,43 @@ static int set_content_type(struct parse *p, struct srv_site *site, const char *
 	return 1;
 }
 
+/* the keys of how a site answers: methods, bandwidth and the script's (status, fault, ...);
+ * inih's 1 or 0 (error noted), or -1 when name is none of them */
+static int set_traffic_key(struct parse *p, struct srv_site *site, const char *name,
+                           const char *value)
+{
+	const char *acc;
+	char why[160];
+	uint64_t v;
+	int rc;
+
+	if (strcmp(name, "methods") == 0) {
+		if (srv_methods_parse(value, &site->methods) != 0)
+			return key_fail(p, p->line, name, SRV_METHOD_FORMS,
+			                "invalid methods '%.60s'", value);
+		return 1;
+	}
+	if (strcmp(name, "bandwidth") == 0) {
+		if (units_parse_size(value, &v, why, sizeof(why)) != 0 || v < 1 || v > (1ULL << 30))
+			return key_fail(p, p->line, name,
+			                "bytes per second from 1 to 1GiB, e.g. 10KiB",
+			                "invalid bandwidth '%.40s'", value);
+		site->bandwidth = v;
+		return 1;
+	}
+	rc = srv_script_set(&site->script, name, value, SRV_MODEL_CAP_US, why, sizeof(why), &acc);
+	if (rc == 0)
+		return -1;
+	if (rc < 0)
+		return key_fail(p, p->line, name, acc, "%s", why);
+	struct srv_choice *st = &site->script.status;
+	if (strcmp(name, "status") == 0 && st->n == 1 && st->cum[0] >= 1.0) {
+		site->status = st->what[0]; /* one status: the site's own */
+		site->script.has &= ~SRV_SCRIPT_STATUS;
+	}
+	return 1;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse *p = user;
@@ -210,6 +272,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(p, p->line, name, "at most 32 sites", "too many sites");
 	struct site_keys *k = &p->keys[site - p->sites->site];
 	const struct model_key *mk;
+	int rc;
 
 	if (strcmp(name, "model") == 0) {
 		if (latency_kind_parse(value, &k->kind) != 0)
@@ -228,12 +291,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			                "invalid size '%.40s'", value);
 		site->size = v;
 		return 1;
-	} else if (strcmp(name, "status") == 0) {
-		if (units_parse_u64(value, 100, 599, &v, why, sizeof(why)) != 0)
-			return key_fail(p, p->line, name, "an HTTP status code from 100 to 599",
-			                "%s", why);
-		site->status = (unsigned)v;
-		return 1;
+	} else if ((rc = set_traffic_key(p, site, name, value)) >= 0) {
+		return rc;
+	} else if (strcmp(name, "connect_delay") == 0) {
+		return parse_duration_key(p, name, value, &site->connect_delay_us);
+	} else if (strcmp(name, "redirect") == 0) {
+		return set_redirect(p, site, value);
 	} else if (strcmp(name, "hosts") == 0) {
 		return set_hosts(p, site, value);
 	} else if (strcmp(name, "path") == 0) {
@@ -244,7 +307,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return key_fail(
 		        p, p->line, name,
 		        "model, latency, median, mean, p99, min, max, stddev, jitter, size, "
-		        "status, hosts, path, content_type",
+		        "status, fault, fail_first, fail_status, sequence, stall_after, ttfb, "
+		        "bandwidth, methods, connect_delay, redirect, hosts, path, content_type",
 		        "unknown key");
 	}
 	k->line = p->line;
@@ -337,5 +401,20 @@ int srv_config_load(const char *path, struct srv_sites *sites, char *err, size_t
 	for (size_t i = 0; i < sites->n; i++)
 		if (resolve_model(&p, &sites->site[i], &p.keys[i]) != 0)
 			return -EINVAL;
+	return 0;
+}
+
+int srv_config_apply(struct srv_sites *sites, const char *name, const char *const *keys,
+                     const char *const *values, size_t n, char *err, size_t errlen)
+{
+	struct parse p = {.sites = sites, .err = err, .errlen = errlen};
+
+	for (size_t i = 0; i < n && !p.failed; i++)
+		on_key(&p, name, keys[i], values[i]);
+	if (p.failed)
+		return -EINVAL;
+	struct srv_site *site = srv_sites_get(sites, name);
+	if (site && resolve_model(&p, site, &p.keys[site - sites->site]) != 0)
+		return -EINVAL;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "heap.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -23,6 +24,12 @@ struct srv_timer {
 	void *arg;
 	void **batch; /* items due in this wake-up; timer thread only */
 	size_t batch_cap;
+	srv_timer_fd_fn fd_of; /* NULL: nothing is watched */
+	uint64_t watch_every_us, next_watch_us;
+	size_t watched;     /* pending entries with the watch bit (tie & 1) */
+	struct pollfd *pfd; /* one watch round's sockets; timer thread only */
+	void **pitem;       /* their items, then the gone ones */
+	size_t pcap;
 };
 
 static struct timespec timespec_of_us(uint64_t us)
@@ -48,9 +55,79 @@ static size_t collect_due(struct srv_timer *t, uint64_t now)
 			t->batch_cap = cap;
 		}
 		heap_pop(&t->heap, &e);
+		t->watched -= e.tie & 1;
 		t->batch[n++] = e.item;
 	}
 	return n;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (void *const *)a, y = (uintptr_t) * (void *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* the watched items' sockets, into t->pfd/t->pitem (lock held); how many */
+static size_t watch_collect(struct srv_timer *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->heap.n; i++) {
+		if (!(t->heap.v[i].tie & 1))
+			continue;
+		int fd = t->fd_of(t->arg, t->heap.v[i].item);
+		if (fd < 0)
+			continue;
+		if (n == t->pcap) {
+			size_t cap = t->pcap ? t->pcap * 2 : 256;
+			struct pollfd *p = realloc(t->pfd, cap * sizeof(*p));
+			if (p)
+				t->pfd = p;
+			void **it = p ? realloc(t->pitem, cap * sizeof(*it)) : NULL;
+			if (!it)
+				break; /* watch what fits; the rest next round */
+			t->pitem = it;
+			t->pcap = cap;
+		}
+		t->pfd[n] = (struct pollfd){fd, POLLRDHUP, 0};
+		t->pitem[n++] = t->heap.v[i].item;
+	}
+	return n;
+}
+
+/* A round costs ~0.4 us per watched socket: beyond WATCH_CHEAP of them the rounds spread
+ * out in proportion (up to WATCH_SLOWEST times the interval), so the cost stays ~0.4% of a
+ * core at 10,000 and a client that left is noticed within 10 intervals at worst. */
+#define WATCH_CHEAP   1000
+#define WATCH_SLOWEST 10
+
+static uint64_t watch_interval(const struct srv_timer *t)
+{
+	size_t x = t->watched / WATCH_CHEAP;
+	return t->watch_every_us * (x < 1 ? 1 : x > WATCH_SLOWEST ? WATCH_SLOWEST : x);
+}
+
+/* One round: polls every watched socket at once (unlocked) and makes the items whose peer is
+ * gone due now. Lock held on entry and on return. Only the timer thread pops items (a flush
+ * empties the heap for good), so an item found gone is still the same pending item. */
+static void watch_round(struct srv_timer *t)
+{
+	size_t n = watch_collect(t), gone = 0;
+
+	pthread_mutex_unlock(&t->lock);
+	if (n && poll(t->pfd, n, 0) > 0)
+		for (size_t i = 0; i < n; i++)
+			if (t->pfd[i].revents & (POLLRDHUP | POLLHUP | POLLERR))
+				t->pitem[gone++] = t->pitem[i];
+	pthread_mutex_lock(&t->lock);
+	if (!gone)
+		return;
+	qsort(t->pitem, gone, sizeof(*t->pitem), ptr_cmp);
+	for (size_t i = 0; i < t->heap.n; i++)
+		if ((t->heap.v[i].tie & 1) &&
+		    bsearch(&t->heap.v[i].item, t->pitem, gone, sizeof(*t->pitem), ptr_cmp))
+			t->heap.v[i].key = 0;
+	heap_heapify(&t->heap);
 }
 
 /* With many items pending, wake-ups are rounded up to a tick so that items due close together
@@ -74,6 +151,15 @@ static void *timer_main(void *p)
 		uint64_t wake = top->key;
 		if (t->heap.n >= TICK_MIN_ITEMS)
 			wake = (wake + TICK_US - 1) / TICK_US * TICK_US;
+		if (t->watched && !t->flushed) {
+			if (now >= t->next_watch_us) {
+				watch_round(t);
+				t->next_watch_us = clock_now_us() + watch_interval(t);
+				continue;
+			}
+			if (wake > t->next_watch_us)
+				wake = t->next_watch_us;
+		}
 		if (!t->flushed && wake > now) {
 			struct timespec ts = timespec_of_us(wake);
 			pthread_cond_timedwait(&t->wake, &t->lock, &ts);
@@ -122,7 +208,15 @@ fail_free:
 	return NULL;
 }
 
-int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item)
+void srv_timer_watch(struct srv_timer *t, srv_timer_fd_fn fd_of, uint64_t every_us)
+{
+	pthread_mutex_lock(&t->lock);
+	t->fd_of = fd_of;
+	t->watch_every_us = every_us;
+	pthread_mutex_unlock(&t->lock);
+}
+
+int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item, int watch)
 {
 	pthread_mutex_lock(&t->lock);
 	if (t->flushed) {
@@ -132,7 +226,13 @@ int srv_timer_add(struct srv_timer *t, uint64_t deadline_us, void *item)
 	}
 	const struct heap_entry *top = heap_peek(&t->heap);
 	bool earliest = !top || deadline_us < top->key;
-	int rc = heap_push(&t->heap, (struct heap_entry){deadline_us, t->arrivals++, item});
+	uint64_t bit = watch && t->fd_of ? 1 : 0; /* the tie's low bit: watched */
+	int rc = heap_push(&t->heap,
+	                   (struct heap_entry){deadline_us, t->arrivals++ << 1 | bit, item});
+	if (rc == 0 && bit && t->watched++ == 0) {
+		t->next_watch_us = clock_now_us() + t->watch_every_us;
+		earliest = true; /* the timer thread plans its next watch round */
+	}
 	if (rc == 0 && earliest)
 		pthread_cond_signal(&t->wake);
 	pthread_mutex_unlock(&t->lock);
@@ -150,6 +250,7 @@ size_t srv_timer_flush(struct srv_timer *t)
 		/* fire outside the lock, one at a time, so a callback may call srv_timer_add */
 		if (heap_pop(&t->heap, &e) != 0)
 			break;
+		t->watched -= e.tie & 1;
 		pthread_mutex_unlock(&t->lock);
 		t->fire(t->arg, e.item);
 		n++;
@@ -172,6 +273,8 @@ void srv_timer_stop(struct srv_timer *t)
 	pthread_join(t->thread, NULL);
 	heap_free(&t->heap);
 	free(t->batch);
+	free(t->pfd);
+	free(t->pitem);
 	pthread_cond_destroy(&t->wake);
 	pthread_mutex_destroy(&t->lock);
 	free(t);

@@ -2,6 +2,7 @@
  * status. The HTTP server and its drain policy are server.c's, the sites sites.c/config.c's. */
 #include "atomicfile.h"
 #include "config.h"
+#include "https.h"
 #include "server.h"
 #include "sites.h"
 #include "units.h"
@@ -28,9 +29,12 @@ static void usage(FILE *f)
 	        "Stand-in web sites with seeded, non-blocking latency, for concurrency lessons.\n"
 	        "Sites naver, google and apple are built in; address one by path (/naver/...)\n"
 	        "or by Host header (naver.com). Query overrides: latency=250ms jitter=20ms\n"
-	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset|empty|timeout|garbage.\n"
+	        "size=28KiB status=503 seq=7 bandwidth=10KiB fault=reset, fail_first=2,\n"
+	        "sequence=503,200, stall_after=1KiB, ttfb=100ms (header X-Latlab-Scenario).\n"
 	        "Endpoints: /__latlab/health, /__latlab/sites, /__latlab/stats, "
-	        "/__latlab/metrics.\n"
+	        "/__latlab/metrics,\n"
+	        "/__latlab/requests (the journal); POST /__latlab/reset; PUT|DELETE "
+	        "/__latlab/sites/NAME.\n"
 	        "\n"
 	        "options:\n"
 	        "  --listen ADDR          numeric IPv4/IPv6 address to listen on (127.0.0.1)\n"
@@ -47,13 +51,31 @@ static void usage(FILE *f)
 	        "                         (15s; whole seconds, rounded up)\n"
 	        "  --grace D              on SIGINT/SIGTERM, wait this long for in-flight\n"
 	        "                         requests, 0 to 10m (10s)\n"
+	        "  --https-port N         also serve HTTPS on this TCP port, 0 picks a free one\n"
+	        "                         (off)\n"
+	        "  --https-port-file PATH write the HTTPS port there (atomically) once listening\n"
+	        "  --tls-cert FILE        HTTPS certificate (chain), PEM; with --tls-key\n"
+	        "  --tls-key FILE         its private key, PEM (without both: a CA and a\n"
+	        "                         certificate for every site host, localhost, 127.0.0.1\n"
+	        "                         and ::1 are made at start-up)\n"
+	        "  --tls-ca PATH          write the made CA's certificate there (PEM), for\n"
+	        "                         clients to trust (e.g. REQUESTS_CA_BUNDLE=PATH)\n"
 	        "  --access-log PATH|-    one line per request: time addr method path status\n"
 	        "                         bytes site seq delay_us (off)\n"
+	        "  --strict-query         unknown query parameters get 400 (default: ignored and\n"
+	        "                         listed in X-Latlab-Ignored)\n"
+	        "  --max-body SIZE        request bodies up to SIZE, 0 to 1GiB; more gets 413\n"
+	        "                         (64MiB)\n"
+	        "  --admin off|on|ADDR:PORT  the /__latlab/ API: off, on the sites' port (on),\n"
+	        "                         or on its own listener\n"
+	        "  --journal N            keep the last N requests for GET /__latlab/requests,\n"
+	        "                         0 to 1000000, 0 = off (10000)\n"
 	        "  --quiet                print nothing but errors (not even the listening line)\n"
 	        "  --help                 this text\n"
 	        "  --version              the version\n"
 	        "\n"
-	        "The first stdout line is 'latlab-server listening on http://ADDR:PORT'.\n"
+	        "The first stdout line is 'latlab-server listening on http://ADDR:PORT'; with\n"
+	        "--https-port the second is 'latlab-server listening on https://ADDR:PORT'.\n"
 	        "SIGINT or SIGTERM stops accepting, lets in-flight requests finish within --grace\n"
 	        "and exits 0; a second signal cuts them short (exit 1). Usage errors exit 2.\n";
 	fputs(text, f);
@@ -85,7 +107,16 @@ enum {
 	OPT_IDLE_TIMEOUT,
 	OPT_GRACE,
 	OPT_ACCESS_LOG,
+	OPT_HTTPS_PORT,
+	OPT_HTTPS_PORT_FILE,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_CA,
 	OPT_QUIET,
+	OPT_STRICT_QUERY,
+	OPT_MAX_BODY,
+	OPT_JOURNAL,
+	OPT_ADMIN,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -103,7 +134,16 @@ static const struct option options[] = {
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"grace", required_argument, NULL, OPT_GRACE},
         {"access-log", required_argument, NULL, OPT_ACCESS_LOG},
+        {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
+        {"https-port-file", required_argument, NULL, OPT_HTTPS_PORT_FILE},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"tls-ca", required_argument, NULL, OPT_TLS_CA},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"strict-query", no_argument, NULL, OPT_STRICT_QUERY},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
+        {"journal", required_argument, NULL, OPT_JOURNAL},
+        {"admin", required_argument, NULL, OPT_ADMIN},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -127,6 +167,125 @@ static int duration_opt(const char *name, const char *arg, uint64_t min, uint64_
 		return usage_error("--%s: '%s' is out of range; accepted: %s to %s", name, arg,
 		                   units_format_duration(min, lo, sizeof(lo)),
 		                   units_format_duration(max, hi, sizeof(hi)));
+	return 0;
+}
+
+/* a path option's value: not empty */
+static int path_opt(const char *name, const char *arg, const char **out)
+{
+	if (!*arg)
+		return usage_error("--%s: empty path", name);
+	*out = arg;
+	return 0;
+}
+
+/* applies one HTTPS option (OPT_HTTPS_PORT to OPT_TLS_CA) to *c: 0 or -EINVAL (reported) */
+static int apply_tls_option(int opt, const char *arg, struct srv_config *c)
+{
+	uint64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_HTTPS_PORT:
+		rc = number_opt("https-port", arg, 0, 65535, &v);
+		c->https_port = (int)v;
+		break;
+	case OPT_HTTPS_PORT_FILE:
+		return path_opt("https-port-file", arg, &c->https_port_file);
+	case OPT_TLS_CERT:
+		return path_opt("tls-cert", arg, &c->tls_cert);
+	case OPT_TLS_KEY:
+		return path_opt("tls-key", arg, &c->tls_key);
+	case OPT_TLS_CA:
+		return path_opt("tls-ca", arg, &c->tls_ca);
+	}
+	return rc;
+}
+
+/* --admin off|on|ADDR:PORT */
+static int admin_opt(const char *arg, struct srv_config *c)
+{
+	const char *colon = strrchr(arg, ':');
+	unsigned char addr[sizeof(struct in6_addr)];
+	uint64_t port;
+	char why[160];
+
+	if (strcmp(arg, "on") == 0 || strcmp(arg, "off") == 0) {
+		c->admin = arg[1] == 'n' ? SRV_ADMIN_ON : SRV_ADMIN_OFF;
+		return 0;
+	}
+	const char *host = arg, *end = colon;
+	if (colon && arg[0] == '[' && colon > arg && colon[-1] == ']') { /* [::1]:9000 */
+		host = arg + 1;
+		end = colon - 1;
+	}
+	if (!colon || (size_t)(end - host) >= sizeof(c->admin_addr) ||
+	    units_parse_u64(colon + 1, 1, 65535, &port, why, sizeof(why)) != 0)
+		return usage_error("--admin: invalid value '%s'; accepted: off, on or ADDR:PORT, "
+		                   "e.g. 127.0.0.1:9000",
+		                   arg);
+	snprintf(c->admin_addr, sizeof(c->admin_addr), "%.*s", (int)(end - host), host);
+	if (inet_pton(AF_INET, c->admin_addr, addr) != 1 &&
+	    inet_pton(AF_INET6, c->admin_addr, addr) != 1)
+		return usage_error("--admin: invalid address '%s'; accepted: a numeric IPv4 or "
+		                   "IPv6 address, e.g. 127.0.0.1:9000",
+		                   c->admin_addr);
+	c->admin = SRV_ADMIN_OWN;
+	c->admin_port = (unsigned)port;
+	return 0;
+}
+
+/* the options of latlab-server as a test double (--admin, --journal, --strict-query,
+ * --max-body): as apply_option */
+static int apply_double_option(int opt, const char *arg, struct srv_config *c)
+{
+	char why[160];
+	uint64_t v = 0;
+	int rc = 0;
+
+	switch (opt) {
+	case OPT_ADMIN:
+		rc = admin_opt(arg, c);
+		break;
+	case OPT_JOURNAL:
+		rc = number_opt("journal", arg, 0, 1000000, &v);
+		c->journal = (size_t)v;
+		break;
+	case OPT_STRICT_QUERY:
+		c->strict_query = 1;
+		break;
+	case OPT_MAX_BODY:
+		if (units_parse_size(arg, &c->max_body, why, sizeof(why)) != 0 ||
+		    c->max_body > (1ULL << 30))
+			return usage_error("--max-body: invalid size '%s'; accepted: 0 to 1GiB, "
+			                   "e.g. 64MiB",
+			                   arg);
+		break;
+	default:
+		return apply_tls_option(opt, arg, c);
+	}
+	return rc;
+}
+
+/* the HTTPS options that only make sense together; 0 or -EINVAL (reported) */
+static int check_tls_options(const struct srv_config *c)
+{
+	if (c->https_port < 0 && (c->https_port_file || c->tls_cert || c->tls_key || c->tls_ca))
+		return usage_error("--%s needs --https-port", c->https_port_file ? "https-port-file"
+		                                              : c->tls_cert      ? "tls-cert"
+		                                              : c->tls_key       ? "tls-key"
+		                                                                 : "tls-ca");
+	if (!c->tls_cert != !c->tls_key)
+		return usage_error(
+		        "--%s needs --%s; accepted: both (a given certificate) or neither "
+		        "(one is made at start-up)",
+		        c->tls_cert ? "tls-cert" : "tls-key", c->tls_cert ? "tls-key" : "tls-cert");
+	if (c->tls_cert && c->tls_ca)
+		return usage_error("--tls-ca writes the CA made at start-up; accepted: --tls-ca "
+		                   "without --tls-cert/--tls-key");
+	if (c->https_port > 0 && (unsigned)c->https_port == c->port)
+		return usage_error("--https-port %d is also --port; accepted: two different ports",
+		                   c->https_port);
 	return 0;
 }
 
@@ -199,6 +358,8 @@ static int apply_option(int opt, const char *arg, struct srv_config *c)
 	case OPT_VERSION:
 		printf("latlab-server %s\n", LATLAB_VERSION);
 		return 1;
+	default:
+		return apply_double_option(opt, arg, c);
 	}
 	return rc;
 }
@@ -225,7 +386,7 @@ static int parse_args(int argc, char **argv, struct srv_config *c)
 		return usage_error("--max-connections %u is below --threads %u; accepted: at least "
 		                   "one connection per thread",
 		                   c->max_connections, c->threads);
-	return 0;
+	return check_tls_options(c);
 }
 
 /* writes "PORT\n" to a temporary file beside path, then renames it over path */
@@ -288,21 +449,40 @@ static int load_sites(const struct srv_config *cfg, struct srv_sites *sites)
 	return 0;
 }
 
-/* announces the server: the listening line, the port file, the note; 0, or 1 (reported) */
-static int announce(const struct srv_config *cfg, const struct srv_sites *sites, unsigned port)
+/* writes a port file; 0, or 1 (reported) */
+static int port_file(const char *opt, const char *path, unsigned port)
 {
-	int v6 = strchr(cfg->listen, ':') != NULL, rc;
+	int rc;
 
-	if (!cfg->quiet) {
-		printf("latlab-server listening on http://%s%s%s:%u\n", v6 ? "[" : "", cfg->listen,
-		       v6 ? "]" : "", port);
-		fflush(stdout);
-	}
-	if (cfg->port_file && (rc = write_port_file(cfg->port_file, port)) != 0) {
-		fprintf(stderr, "latlab-server: --port-file: cannot write '%s': %s\n",
-		        cfg->port_file, strerror(-rc));
+	if (path && (rc = write_port_file(path, port)) != 0) {
+		fprintf(stderr, "latlab-server: --%s: cannot write '%s': %s\n", opt, path,
+		        strerror(-rc));
 		return 1;
 	}
+	return 0;
+}
+
+/* announces the server: the listening lines, the port files, the note; 0, or 1 (reported) */
+static int announce(const struct srv_config *cfg, const struct srv_sites *sites,
+                    const struct srv_server *srv)
+{
+	int v6 = strchr(cfg->listen, ':') != NULL;
+	const char *lb = v6 ? "[" : "", *rb = v6 ? "]" : "";
+
+	if (!cfg->quiet) {
+		printf("latlab-server listening on http://%s%s%s:%u\n", lb, cfg->listen, rb,
+		       srv_server_port(srv));
+		if (cfg->https_port >= 0)
+			printf("latlab-server listening on https://%s%s%s:%u\n", lb, cfg->listen,
+			       rb, srv_server_https_port(srv));
+		fflush(stdout);
+	}
+	/* the HTTPS port file first: whoever waits for --port-file finds both ready */
+	if (cfg->https_port >= 0 &&
+	    port_file("https-port-file", cfg->https_port_file, srv_server_https_port(srv)))
+		return 1;
+	if (port_file("port-file", cfg->port_file, srv_server_port(srv)))
+		return 1;
 	if (!cfg->quiet)
 		fprintf(stderr, "latlab-server: %zu sites, seed %llu, time scale %g, %u threads\n",
 		        sites->n, (unsigned long long)cfg->seed, cfg->time_scale, cfg->threads);
@@ -326,6 +506,8 @@ static int serve(const struct srv_config *cfg, struct srv_server *srv, int sfd)
 	srv_server_stop(srv);
 	if (cfg->port_file)
 		unlink(cfg->port_file);
+	if (cfg->https_port_file)
+		unlink(cfg->https_port_file);
 	if (!cfg->quiet)
 		fprintf(stderr, "latlab-server: stopped after %llu requests (%llu cut short)\n",
 		        (unsigned long long)d.requests, (unsigned long long)d.left);
@@ -347,6 +529,11 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	if ((rc = load_sites(&cfg, &sites)) != 0)
 		return rc;
+	if (cfg.https_port >= 0 && srv_https_certs(&cfg, &sites, err, sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-server: %s\n", err);
+		srv_sites_free(&sites);
+		return EXIT_USAGE;
+	}
 
 	/* signals are read from a signalfd by this thread; every other thread inherits the mask */
 	sigemptyset(&set);
@@ -357,6 +544,7 @@ int main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
 		fprintf(stderr, "latlab-server: signalfd: %s\n", strerror(errno));
 		srv_sites_free(&sites);
+		srv_tls_pair_free(&cfg.tls);
 		return 1;
 	}
 	raise_fd_limit(&cfg);
@@ -365,12 +553,13 @@ int main(int argc, char **argv)
 	if (!srv) {
 		fprintf(stderr, "latlab-server: %s\n", err);
 		rc = 1;
-	} else if ((rc = announce(&cfg, &sites, srv_server_port(srv))) != 0) {
+	} else if ((rc = announce(&cfg, &sites, srv)) != 0) {
 		srv_server_stop(srv);
 	} else {
 		rc = serve(&cfg, srv, sfd);
 	}
 	close(sfd);
 	srv_sites_free(&sites);
+	srv_tls_pair_free(&cfg.tls);
 	return rc;
 }

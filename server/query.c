@@ -1,5 +1,6 @@
-/* query.c -- validates query overrides (latency, jitter, size, status, seq, bandwidth,
- * fault) and computes a request's deterministic delay. Knows nothing of libmicrohttpd. */
+/* query.c -- validates query overrides (latency, jitter, size, seq, bandwidth; the script's
+ * status, fault, ... via script.c) and computes a request's deterministic delay. Knows nothing of
+ * libmicrohttpd. */
 #include "query.h"
 
 #include "rng.h"
@@ -13,8 +14,6 @@
 
 /* salt for the jitter's uniform so it is independent of the model's two draws */
 #define JITTER_SALT 0x6a09e667f3bcc908ULL
-
-static const char *const fault_names[] = {"none", "reset", "empty", "timeout", "garbage"};
 
 static int param_fail(struct srv_param_error *e, const char *param, const char *accepted,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -48,21 +47,37 @@ static int parse_delay(const char *key, const char *value, uint64_t max_delay_us
 	return 0;
 }
 
+int srv_query_known(const char *key)
+{
+	static const char *const known[] = {
+	        "latency",     "jitter", "size",         "status",      "seq",
+	        "bandwidth",   "fault",  "fail_first",   "fail_status", "sequence",
+	        "stall_after", "ttfb",   "connect_delay"};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(key, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
 int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
                     uint64_t max_delay_us, struct srv_param_error *e)
 {
 	char why[160];
+	const char *how;
 	uint64_t v;
 
 	if (!key || !*key)
 		return param_fail(e, "", SRV_QUERY_PARAMS, "empty query parameter name");
-	if (strcmp(key, "latency") && strcmp(key, "jitter") && strcmp(key, "size") &&
-	    strcmp(key, "status") && strcmp(key, "seq") && strcmp(key, "bandwidth") &&
-	    strcmp(key, "fault"))
+	if (!srv_query_known(key))
 		return param_fail(e, key, SRV_QUERY_PARAMS, "unknown query parameter '%.64s'", key);
 	if (!value || !*value)
 		return param_fail(e, key, "a value after '='", "query parameter '%s' has no value",
 		                  key);
+	int rc = srv_script_set(&o->script, key, value, max_delay_us, why, sizeof(why), &how);
+	if (rc < 0)
+		return param_fail(e, key, how, "%s: %s", key, why);
+	if (rc > 0)
+		return 0;
 	if (strcmp(key, "latency") == 0) {
 		if (parse_delay(key, value, max_delay_us, &o->latency_us, e) != 0)
 			return -EINVAL;
@@ -79,12 +94,10 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 			return param_fail(e, key, acc, "size '%s' exceeds 64MiB", value);
 		o->size = v;
 		o->has |= SRV_HAS_SIZE;
-	} else if (strcmp(key, "status") == 0) {
-		if (units_parse_u64(value, 100, 599, &v, why, sizeof(why)) != 0)
-			return param_fail(e, key, "an HTTP status code from 100 to 599",
-			                  "status: %s", why);
-		o->status = (unsigned)v;
-		o->has |= SRV_HAS_STATUS;
+	} else if (strcmp(key, "connect_delay") == 0) {
+		if (parse_delay(key, value, max_delay_us, &o->connect_delay_us, e) != 0)
+			return -EINVAL;
+		o->has |= SRV_HAS_CONNECT;
 	} else if (strcmp(key, "seq") == 0) {
 		if (units_parse_u64(value, 0, UINT64_MAX, &v, why, sizeof(why)) != 0)
 			return param_fail(e, key, "an integer from 0 to 18446744073709551615",
@@ -99,14 +112,6 @@ int srv_query_apply(struct srv_overrides *o, const char *key, const char *value,
 			return param_fail(e, key, acc, "bandwidth '%s' is out of range", value);
 		o->bandwidth = v;
 		o->has |= SRV_HAS_BANDWIDTH;
-	} else { /* fault */
-		for (unsigned f = SRV_FAULT_RESET; f <= SRV_FAULT_GARBAGE; f++)
-			if (strcmp(value, fault_names[f]) == 0) {
-				o->fault = (enum srv_fault)f;
-				o->has |= SRV_HAS_FAULT;
-				return 0;
-			}
-		return param_fail(e, key, SRV_FAULT_FORMS, "unknown fault '%.64s'", value);
 	}
 	return 0;
 }
@@ -144,4 +149,15 @@ uint64_t srv_delay_of(const struct srv_site *site, const struct srv_overrides *o
 	if (d >= (double)max_delay_us)
 		return max_delay_us;
 	return (uint64_t)llround(d);
+}
+
+uint64_t srv_connect_delay_of(const struct srv_site *site, const struct srv_overrides *o,
+                              double time_scale, uint64_t max_delay_us)
+{
+	uint64_t us = (o->has & SRV_HAS_CONNECT) ? o->connect_delay_us : site->connect_delay_us;
+	double d = (double)us * time_scale;
+
+	if (!(d > 0.0))
+		return 0;
+	return d >= (double)max_delay_us ? max_delay_us : (uint64_t)llround(d);
 }

@@ -16,16 +16,6 @@
 #include <unistd.h>
 
 #define SERVER_HEADER "latlab/" LATLAB_VERSION
-#define DRIP_STEPS    50 /* a bandwidth-limited body goes out in bursts of bw/50 bytes */
-
-/* the body source of a sized-beyond-the-site or bandwidth-limited response */
-struct body_src {
-	struct srv_server *srv;
-	struct MHD_Connection *conn;
-	const char *src;
-	size_t src_len;
-	uint64_t total, bw, start_us;
-};
 
 json_t *srv_json_safe(const char *s)
 {
@@ -54,9 +44,11 @@ static void client_addr(struct MHD_Connection *conn, char *addr, size_t len)
 		          addr, (socklen_t)len);
 }
 
+/* One line per reply, stamped with the request's arrival (r; NULL: now), written when the
+ * reply goes out. status is the status code, or "fault=KIND" for a fault; bytes are the body
+ * bytes promised (0 for HEAD, 204 and 304, which carry none). */
 static void access_log(struct srv_server *srv, struct MHD_Connection *conn, const char *method,
-                       const char *url, unsigned status, uint64_t bytes, const char *site,
-                       uint64_t seq, uint64_t delay_us)
+                       const char *url, const char *status, uint64_t bytes, const struct req *r)
 {
 	char line[512], addr[INET6_ADDRSTRLEN], when[32];
 	struct timespec ts;
@@ -65,12 +57,16 @@ static void access_log(struct srv_server *srv, struct MHD_Connection *conn, cons
 	if (srv->log_fd < 0)
 		return;
 	client_addr(conn, addr, sizeof(addr));
-	clock_gettime(CLOCK_REALTIME, &ts); /* a log timestamp, not an interval */
+	if (r)
+		ts = r->arrived_rt;
+	else
+		clock_gettime(CLOCK_REALTIME, &ts); /* a log timestamp, not an interval */
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	int n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s %.200s %u %llu %s %llu %llu\n", when,
-	                 ts.tv_nsec / 1000000, addr, method, url, status, (unsigned long long)bytes,
-	                 site ? site : "-", (unsigned long long)seq, (unsigned long long)delay_us);
+	int n = snprintf(line, sizeof(line), "%s.%06ldZ %s %s %.200s %s %llu %s %llu %llu\n", when,
+	                 ts.tv_nsec / 1000, addr, method, url, status, (unsigned long long)bytes,
+	                 r && r->site ? r->site->name : "-", (unsigned long long)(r ? r->seq : 0),
+	                 (unsigned long long)(r ? r->delay_us : 0));
 	if (n > 0) {
 		size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
 		/* one write per line: lines from different threads never interleave */
@@ -98,8 +94,10 @@ static enum MHD_Result queue(struct srv_server *srv, struct MHD_Connection *conn
 
 /* ---- text and JSON ---------------------------------------------------------------------- */
 
-enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
-                               char *text, const char *ctype, const char *method, const char *url)
+/* srv_reply_text with one more header (allow: an Allow header, NULL for none) */
+static enum MHD_Result reply_text(struct srv_server *srv, struct MHD_Connection *conn,
+                                  unsigned status, char *text, const char *ctype, const char *allow,
+                                  const char *method, const char *url)
 {
 	if (!text)
 		return MHD_NO;
@@ -111,8 +109,28 @@ enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *co
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-	access_log(srv, conn, method, url, status, len, NULL, 0, 0);
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	char code[8];
+	snprintf(code, sizeof(code), "%u", status);
+	access_log(srv, conn, method, url, code, strcmp(method, "HEAD") == 0 ? 0 : len, NULL);
 	return queue(srv, conn, resp, status);
+}
+
+enum MHD_Result srv_reply_text(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
+                               char *text, const char *ctype, const char *method, const char *url)
+{
+	return reply_text(srv, conn, status, text, ctype, NULL, method, url);
+}
+
+enum MHD_Result srv_reply_not_allowed(struct srv_server *srv, struct MHD_Connection *conn,
+                                      const char *allow, const char *method, const char *url)
+{
+	json_t *root = json_pack("{s:s,s:s}", "error", "method not allowed", "accepted", allow);
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	return reply_text(srv, conn, MHD_HTTP_METHOD_NOT_ALLOWED, text, "application/json", allow,
+	                  method, url);
 }
 
 enum MHD_Result srv_reply_json(struct srv_server *srv, struct MHD_Connection *conn, unsigned status,
@@ -144,11 +162,14 @@ enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connec
 
 	off += (size_t)snprintf(accepted, sizeof(accepted),
 	                        "a path /SITE[/...] or a Host of a site; sites:");
-	for (size_t i = 0; i < srv->sites->n; i++) {
-		json_array_append_new(names, json_string(srv->sites->site[i].name));
+	const struct srv_sites *sites = srv_live_sites(srv->live);
+	for (size_t i = 0; i < sites->n; i++) {
+		if (!sites->site[i].path[0])
+			continue; /* removed at runtime */
+		json_array_append_new(names, json_string(sites->site[i].name));
 		if (off < sizeof(accepted))
 			off += (size_t)snprintf(accepted + off, sizeof(accepted) - off, " %s",
-			                        srv->sites->site[i].path);
+			                        sites->site[i].path);
 	}
 	json_object_set_new(root, "error", json_string("unknown site"));
 	json_object_set_new(root, "path", srv_json_safe(url));
@@ -158,124 +179,111 @@ enum MHD_Result srv_reply_unknown_site(struct srv_server *srv, struct MHD_Connec
 	return srv_reply_json(srv, conn, MHD_HTTP_NOT_FOUND, root, method, url);
 }
 
-/* ---- the site's body -------------------------------------------------------------------- */
+/* ---- the site's answer, or its fault ------------------------------------------------ */
 
-/* how many bytes of a drip may go out at pos: > 0, or 0 after suspending until more may */
-static uint64_t drip_allowed(struct body_src *b, uint64_t pos, uint64_t want)
+enum MHD_Result srv_reply_none(struct srv_server *srv, struct MHD_Connection *conn,
+                               const struct req *r, const char *method, const char *url)
 {
-	uint64_t elapsed = clock_now_us() - b->start_us;
-	double bytes = (double)elapsed * (double)b->bw / 1e6; /* no u64 overflow */
-	uint64_t allowed = bytes >= (double)b->total ? b->total : (uint64_t)bytes;
-
-	if (allowed <= pos) {
-		uint64_t step = b->bw / DRIP_STEPS ? b->bw / DRIP_STEPS : 1;
-		double wait_us = (double)(pos + step) * 1e6 / (double)b->bw;
-		srv_suspend_until(b->srv, b->conn, b->start_us + (uint64_t)wait_us + 1);
-		return 0;
-	}
-	return want > allowed - pos ? allowed - pos : want;
+	access_log(srv, conn, method, url,
+	           r->outcome == OUT_CLIENT_GONE ? "client_gone" : "cut_at_stop", 0, r);
+	return MHD_NO;
 }
 
-static ssize_t body_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct body_src *b = cls;
-
-	if (pos >= b->total)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	uint64_t want = b->total - pos;
-	if (want > max)
-		want = max;
-	if (b->bw) {
-		if (atomic_load_explicit(&b->srv->stopping, memory_order_relaxed))
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if ((want = drip_allowed(b, pos, want)) == 0)
-			return 0; /* suspended: the timer resumes the connection */
-	}
-	for (uint64_t done = 0; done < want;) {
-		size_t off = (size_t)((pos + done) % b->src_len);
-		size_t n = b->src_len - off;
-		if (n > want - done)
-			n = (size_t)(want - done);
-		memcpy(buf + done, b->src + off, n);
-		done += n;
-	}
-	return (ssize_t)want;
-}
-
-static int socket_of(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci =
-	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	return ci ? ci->connect_fd : -1;
-}
-
-static enum MHD_Result inject_fault(struct srv_server *srv, struct MHD_Connection *conn,
-                                    enum srv_fault f)
+static enum MHD_Result inject_fault(struct MHD_Connection *conn, enum srv_fault f)
 {
 	static const char garbage[] = "\x16\x03\x01 latlab: this is not HTTP \x00\xff\xfe\r\n\r\n";
-	int fd = socket_of(conn);
 
-	atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
-	if (f == SRV_FAULT_RESET && fd >= 0) {
-		struct linger lg = {1, 0}; /* close() sends RST instead of FIN */
-		struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-		/* Linux: connect(AF_UNSPEC) disconnects a TCP socket with a RST right away, before
-		 * libmicrohttpd's own shutdown() could send a FIN first */
-		if (connect(fd, &unspec, sizeof(unspec)) != 0 && errno != 0)
-			errno = 0;
-	} else if (f == SRV_FAULT_GARBAGE && fd >= 0) {
-		ssize_t w = send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-		(void)w;
+	if (f == SRV_FAULT_RESET) {
+		srv_conn_reset(conn);
+	} else if (f == SRV_FAULT_GARBAGE) {
+		int fd = srv_conn_fd(conn);
+		if (fd >= 0) {
+			ssize_t w =
+			        send(fd, garbage, sizeof(garbage) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			(void)w;
+		}
 	}
 	return MHD_NO; /* libmicrohttpd closes the connection without a response */
 }
 
-/* the response object for r's body of size bytes, or NULL when out of memory */
-static struct MHD_Response *site_body(struct srv_server *srv, struct MHD_Connection *conn,
-                                      const struct req *r, uint64_t size)
+/* the shape of r's body: drip rate, where and how it is cut, when it may start */
+static struct srv_body_shape shape_of(const struct srv_server *srv, const struct req *r,
+                                      uint64_t size)
 {
 	const struct srv_site *site = r->site;
-	uint64_t bw = 0;
+	const struct srv_script *q = &r->o.script, *ss = &site->script;
+	struct srv_body_shape sh = {.cut = UINT64_MAX, .cut_fault = SRV_FAULT_NONE};
+	uint64_t bw = (r->o.has & SRV_HAS_BANDWIDTH) ? r->o.bandwidth : site->bandwidth;
 
 	/* a drip is a delay too: --time-scale shortens it by raising the rate (0: no drip) */
-	if ((r->o.has & SRV_HAS_BANDWIDTH) && srv->cfg->time_scale > 0) {
-		double scaled = (double)r->o.bandwidth / srv->cfg->time_scale;
-		bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
+	if (bw && srv->cfg->time_scale > 0) {
+		double scaled = (double)bw / srv->cfg->time_scale;
+		sh.bw = scaled >= 1e15 ? (uint64_t)1e15 : scaled < 1 ? 1 : (uint64_t)scaled;
 	}
-	if (!bw && size <= site->body_len) /* the common path: a slice, no copy, no allocation */
-		return MHD_create_response_from_buffer((size_t)size, site->body,
-		                                       MHD_RESPMEM_PERSISTENT);
-	struct body_src *b = malloc(sizeof(*b));
-	if (!b)
-		return NULL;
-	*b = (struct body_src){srv,
-	                       conn,
-	                       site->body_len ? site->body : srv->sites->filler,
-	                       site->body_len ? site->body_len : SRV_FILLER_PERIOD,
-	                       size,
-	                       bw,
-	                       clock_now_us()};
-	struct MHD_Response *resp =
-	        MHD_create_response_from_callback(size, 16 * 1024, body_read, b, free);
-	if (!resp)
-		free(b);
-	return resp;
+	switch (r->verdict.fault) {
+	case SRV_FAULT_TRUNCATE:
+	case SRV_FAULT_RESET_BODY:
+		sh.cut = size / 2;
+		sh.cut_fault = r->verdict.fault;
+		break;
+	case SRV_FAULT_CLOSE:
+		sh.cut = 0;
+		sh.cut_fault = r->verdict.fault;
+		break;
+	default: {
+		const struct srv_script *st = (q->has & SRV_SCRIPT_STALL_AFTER)    ? q
+		                              : (ss->has & SRV_SCRIPT_STALL_AFTER) ? ss
+		                                                                   : NULL;
+		if (st && st->stall_after < size) {
+			sh.cut = st->stall_after;
+			sh.stall_us = srv->cfg->max_delay_us;
+		}
+	}
+	}
+	if (r->ttfb_us && r->arrived_us + r->delay_us > clock_now_us())
+		sh.hold_until_us = r->arrived_us + r->delay_us; /* the body on the delay's time */
+	return sh;
 }
 
-enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn,
-                               const struct req *r, const char *method, const char *url)
+/* the access log's status field: the code, or fault=KIND */
+static const char *status_text(const struct req *r, const struct srv_body_shape *sh, char *buf,
+                               size_t len)
+{
+	if (r->verdict.fault != SRV_FAULT_NONE)
+		snprintf(buf, len, "fault=%s", srv_fault_name(r->verdict.fault));
+	else if (sh && sh->stall_us)
+		snprintf(buf, len, "stall_after=%llu", (unsigned long long)sh->cut);
+	else
+		snprintf(buf, len, "%u", r->verdict.status);
+	return buf;
+}
+
+enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *conn, struct req *r,
+                               const char *method, const char *url)
 {
 	const struct srv_site *site = r->site;
 	uint64_t size = (r->o.has & SRV_HAS_SIZE) ? r->o.size : site->size;
-	unsigned status = (r->o.has & SRV_HAS_STATUS) ? r->o.status : site->status;
-	char num[24];
+	unsigned status = r->verdict.status;
+	enum srv_fault f = r->verdict.fault;
+	char num[32];
 
-	if (r->o.fault != SRV_FAULT_NONE) {
-		access_log(srv, conn, method, url, 0, 0, site->name, r->seq, r->delay_us);
-		return inject_fault(srv, conn, r->o.fault);
+	/* a faulted request counts for its site like an answered one */
+	srv_stats_answered(&srv->stats, srv_sites_index(r->sites, site));
+	r->outcome = OUT_ANSWERED;
+	if (f != SRV_FAULT_NONE)
+		atomic_fetch_add_explicit(&srv->stats.faults, 1, memory_order_relaxed);
+	if (f == SRV_FAULT_RESET || f == SRV_FAULT_EMPTY || f == SRV_FAULT_TIMEOUT ||
+	    f == SRV_FAULT_GARBAGE) {
+		access_log(srv, conn, method, url, status_text(r, NULL, num, sizeof(num)), 0, r);
+		return inject_fault(conn, f);
 	}
-	struct MHD_Response *resp = site_body(srv, conn, r, size);
+	int bodiless = strcmp(method, "HEAD") == 0 || status == 204 || status == 304;
+	struct srv_body_shape sh = shape_of(srv, r, size);
+	if (sh.stall_us && !bodiless && !r->held) { /* held on purpose: no drain waits for it */
+		r->held = 1;
+		atomic_fetch_add_explicit(&srv->stats.held, 1, memory_order_relaxed);
+	}
+	struct MHD_Response *resp = srv_body_response(srv, conn, site, size, &sh);
 	if (!resp)
 		return MHD_NO;
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, site->content_type);
@@ -284,7 +292,100 @@ enum MHD_Result srv_reply_site(struct srv_server *srv, struct MHD_Connection *co
 	MHD_add_response_header(resp, "X-Latlab-Seq", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
 	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
-	srv_stats_answered(&srv->stats, srv_sites_index(srv->sites, site));
-	access_log(srv, conn, method, url, status, size, site->name, r->seq, r->delay_us);
+	if (r->ignored[0])
+		MHD_add_response_header(resp, "X-Latlab-Ignored", r->ignored);
+	if (r->body_bytes) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)r->body_bytes);
+		MHD_add_response_header(resp, "X-Latlab-Body-Bytes", num);
+		MHD_add_response_header(resp, "X-Latlab-Body-Sha256", r->body_sha256);
+	}
+	uint64_t sent = bodiless ? 0 : sh.cut < size ? sh.cut : size;
+	r->sent_status = status;
+	r->answered_us = clock_now_us();
+	access_log(srv, conn, method, url, status_text(r, &sh, num, sizeof(num)), sent, r);
 	return queue(srv, conn, resp, status);
+}
+
+/* ---- redirects -------------------------------------------------------------------------- */
+
+struct loc {
+	char *buf;
+	size_t len, cap;
+	int args; /* query arguments appended so far */
+};
+
+/* appends s (n bytes), percent-encoding every byte but the unreserved ones and keep */
+static void loc_put(struct loc *l, const char *s, size_t n, const char *keep)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n && l->len + 4 < l->cap; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~", c) || (c && strchr(keep, c))) {
+			l->buf[l->len++] = (char)c;
+		} else {
+			l->buf[l->len++] = '%';
+			l->buf[l->len++] = hex[c >> 4];
+			l->buf[l->len++] = hex[c & 15];
+		}
+	}
+	l->buf[l->len] = '\0';
+}
+
+static enum MHD_Result loc_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+	struct loc *l = cls;
+	(void)kind;
+	loc_put(l, l->args++ ? "&" : "?", 1, "?&");
+	loc_put(l, key, strlen(key), "");
+	if (value) {
+		loc_put(l, "=", 1, "=");
+		loc_put(l, value, strlen(value), "");
+	}
+	return MHD_YES;
+}
+
+enum MHD_Result srv_reply_redirect(struct srv_server *srv, struct MHD_Connection *conn,
+                                   struct req *r, const char *method, const char *url)
+{
+	const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	const char *port = host ? strchr(host, ':') : NULL;
+	const char *target = srv_site_redirect(r->site, host);
+	char where[1024], num[32];
+	struct loc l = {where, 0, sizeof(where), 0};
+	int tls = srv_conn_tls(conn);
+
+	if (!target) /* cannot happen: request.c checked the same Host */
+		return srv_reply_site(srv, conn, r, method, url);
+	snprintf(where, sizeof(where), "%s://%s", tls ? "https" : "http", target);
+	l.len = strlen(where);
+	if (port && port[1] && strspn(port + 1, "0123456789") == strlen(port + 1))
+		loc_put(&l, port, strlen(port), ":");
+	loc_put(&l, url, strlen(url), "/:@!$'()*+,;=");
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, loc_arg, &l);
+
+	char *body = malloc(l.len + 64);
+	if (!body)
+		return MHD_NO;
+	int n = snprintf(body, l.len + 64, "<a href=\"%s\">Moved Permanently</a>\n", where);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(n > 0 ? (size_t)n : 0, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, where);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+	MHD_add_response_header(resp, "X-Latlab-Site", r->site->name);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->seq);
+	MHD_add_response_header(resp, "X-Latlab-Seq", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->delay_us);
+	MHD_add_response_header(resp, "X-Latlab-Delay-Us", num);
+	r->sent_status = MHD_HTTP_MOVED_PERMANENTLY;
+	r->answered_us = clock_now_us();
+	access_log(srv, conn, method, url, "301", n > 0 && strcmp(method, "HEAD") ? (uint64_t)n : 0,
+	           r);
+	return queue(srv, conn, resp, MHD_HTTP_MOVED_PERMANENTLY);
 }

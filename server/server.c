@@ -23,6 +23,9 @@
 /* how long a stop waits for handlers caught between their suspend and their timer add */
 #define STOP_RESUME_WAIT_US 1000000
 
+/* how often the sockets of delayed requests are polled for clients that gave up */
+#define CLIENT_GONE_CHECK_US 100000
+
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* ---- delays ----------------------------------------------------------------------------- */
@@ -38,11 +41,22 @@ static void on_fire(void *arg, void *item)
 	srv_server_changed(srv);
 }
 
-void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us)
+/* the timer's watch callback: the socket of a suspended connection (which nobody else
+ * touches while it is suspended) */
+static int conn_fd(void *arg, void *item)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(item, MHD_CONNECTION_INFO_CONNECTION_FD);
+	(void)arg;
+	return ci ? ci->connect_fd : -1;
+}
+
+void srv_suspend_until(struct srv_server *srv, struct MHD_Connection *conn, uint64_t deadline_us,
+                       int watch)
 {
 	atomic_fetch_add_explicit(&srv->stats.suspended, 1, memory_order_relaxed);
 	MHD_suspend_connection(conn); /* before the timer can see it */
-	if (srv_timer_add(srv->timer, deadline_us, conn) != 0)
+	if (srv_timer_add(srv->timer, deadline_us, conn, watch) != 0)
 		on_fire(srv, conn); /* out of memory: go on without the delay */
 }
 
@@ -56,14 +70,38 @@ void srv_server_changed(struct srv_server *srv)
 
 /* ---- libmicrohttpd's callbacks ---------------------------------------------------------- */
 
+int srv_conn_tls(struct MHD_Connection *conn)
+{
+	/* a TLS daemon's connections have a GnuTLS session from the start (the daemon a
+	 * connection names is its thread-pool worker, not the daemon started) */
+	return MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
 	struct srv_server *srv = cls;
-	(void)conn;
-	(void)socket_context;
-	if (code == MHD_CONNECTION_NOTIFY_CLOSED)
-		srv_acceptor_closed(srv->acceptor);
+	struct srv_conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		if ((c = calloc(1, sizeof(*c))))
+			c->tls = srv_conn_tls(conn);
+		*socket_context = c; /* NULL without memory: no connect_delay on it */
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_CLOSED)
+		return;
+	int tls = c ? c->tls : srv_conn_tls(conn);
+	free(c);
+	*socket_context = NULL;
+	srv_acceptor_closed(tls ? srv->tls_acceptor : srv->acceptor);
+}
+
+struct srv_conn *srv_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -102,12 +140,15 @@ static int open_access_log(struct srv_server *srv, char *err, size_t errlen)
 	return 0;
 }
 
-static struct MHD_Daemon *start_daemon(struct srv_server *srv)
+/* the HTTP daemon, or with tls the HTTPS one (cfg->tls's certificate): the same handlers */
+static struct MHD_Daemon *start_daemon(struct srv_server *srv, int tls)
 {
 	const struct srv_config *cfg = srv->cfg;
-	/* the listening socket is ours (acceptor.c): libmicrohttpd gets accepted connections */
+	/* the listening socket is ours (acceptor.c): libmicrohttpd gets accepted connections,
+	 * and does the TLS handshake on those it gets as an MHD_USE_TLS daemon */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG |
+	                 (tls ? MHD_USE_TLS : 0);
 	struct MHD_OptionItem opts[] = {
 	        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, srv},
 	        /* the acceptor enforces --max-connections; libmicrohttpd splits its own limit
@@ -119,10 +160,59 @@ static struct MHD_Daemon *start_daemon(struct srv_server *srv)
 	        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv},
 	        {cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, cfg->threads,
 	         NULL},
+	        {MHD_OPTION_END, 0, NULL}, /* the certificate goes here and */
+	        {MHD_OPTION_END, 0, NULL}, /* here for HTTPS */
 	        {MHD_OPTION_END, 0, NULL},
 	};
+	if (tls) {
+		size_t at = cfg->threads > 1 ? 7 : 6;
+		opts[at] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, cfg->tls.cert_pem};
+		opts[at + 1] =
+		        (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, cfg->tls.key_pem};
+	}
 	return MHD_start_daemon(flags, 0, NULL, NULL, srv_request_access, srv, MHD_OPTION_ARRAY,
 	                        opts, MHD_OPTION_END);
+}
+
+/* the HTTPS listener: its socket, its daemon, its accept thread; 0 or -1 with err filled */
+static int start_https(struct srv_server *srv, int backlog, char *err, size_t errlen)
+{
+	const struct srv_config *cfg = srv->cfg;
+
+	srv->tls_acceptor =
+	        srv_acceptor_listen(cfg->listen, (unsigned)cfg->https_port, backlog, err, errlen);
+	if (!srv->tls_acceptor)
+		return -1;
+	srv->tls_daemon = start_daemon(srv, 1);
+	if (!srv->tls_daemon) {
+		snprintf(err, errlen, "cannot start libmicrohttpd for HTTPS: %s",
+		         srv->start_err[0] ? srv->start_err : "unknown error");
+		return -1;
+	}
+	srv->tls_port = srv_acceptor_port(srv->tls_acceptor);
+	return 0;
+}
+
+/* what the server keeps as a test double: the live site table, the scenarios, the journal;
+ * 0, or -ENOMEM with err set */
+static int start_double(struct srv_server *srv, char *err, size_t errlen)
+{
+	if (!(srv->live = srv_live_new(srv->sites)) || !(srv->scenarios = srv_scenarios_new())) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	if (srv->cfg->journal && !(srv->journal = srv_journal_new(srv->cfg->journal))) {
+		snprintf(err, errlen, "--journal %zu: out of memory", srv->cfg->journal);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void free_double(struct srv_server *srv)
+{
+	srv_scenarios_free(srv->scenarios);
+	srv_journal_free(srv->journal);
+	srv_live_free(srv->live);
 }
 
 struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
@@ -144,7 +234,8 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-
+	if (start_double(srv, err, errlen) != 0)
+		goto fail;
 	int backlog = cfg->max_connections < 65535 ? (int)cfg->max_connections : 65535;
 	srv->acceptor = srv_acceptor_listen(cfg->listen, cfg->port, backlog, err, errlen);
 	if (!srv->acceptor || open_access_log(srv, err, errlen) != 0)
@@ -159,16 +250,24 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 		snprintf(err, errlen, "cannot start the timer thread: %s", strerror(errno));
 		goto fail;
 	}
+	srv_timer_watch(srv->timer, conn_fd, CLIENT_GONE_CHECK_US);
 	atomic_init(&srv->starting, 1);
-	srv->daemon = start_daemon(srv);
+	srv->daemon = start_daemon(srv, 0);
 	if (!srv->daemon) {
 		snprintf(err, errlen, "cannot start libmicrohttpd: %s",
 		         srv->start_err[0] ? srv->start_err : "unknown error");
 		goto fail;
 	}
+	if (cfg->admin == SRV_ADMIN_OWN &&
+	    !(srv->admin_daemon = srv_admin_listen(srv, err, errlen)))
+		goto fail;
 	srv->port = srv_acceptor_port(srv->acceptor);
+	if (cfg->https_port >= 0 && start_https(srv, backlog, err, errlen) != 0)
+		goto fail;
 	atomic_store(&srv->starting, 0); /* workers log to stderr from now on */
 	int rc = srv_acceptor_start(srv->acceptor, srv->daemon, cfg->max_connections);
+	if (rc == 0 && srv->tls_acceptor)
+		rc = srv_acceptor_start(srv->tls_acceptor, srv->tls_daemon, cfg->max_connections);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the accept thread: %s", strerror(-rc));
 		goto fail;
@@ -176,14 +275,22 @@ struct srv_server *srv_server_start(const struct srv_config *cfg, const struct s
 	return srv;
 
 fail:
+	srv_acceptor_close(srv->tls_acceptor);
+	srv_acceptor_close(srv->acceptor);
+	if (srv->tls_daemon)
+		MHD_stop_daemon(srv->tls_daemon);
+	if (srv->admin_daemon)
+		MHD_stop_daemon(srv->admin_daemon);
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	srv_acceptor_free(srv->tls_acceptor);
 	srv_timer_stop(srv->timer);
 	if (srv->changed_fd >= 0)
 		close(srv->changed_fd);
 	if (srv->log_fd >= 0)
 		close(srv->log_fd);
 	srv_acceptor_free(srv->acceptor);
+	free_double(srv);
 	srv_stats_destroy(&srv->stats);
 	free(srv);
 	return NULL;
@@ -192,6 +299,11 @@ fail:
 unsigned srv_server_port(const struct srv_server *s)
 {
 	return s->port;
+}
+
+unsigned srv_server_https_port(const struct srv_server *s)
+{
+	return s->tls_port;
 }
 
 /* ---- drain and stop --------------------------------------------------------------------- */
@@ -246,8 +358,10 @@ static bool none_suspended(const struct srv_server *s)
 
 uint64_t srv_server_quiesce(struct srv_server *s)
 {
-	if (!atomic_exchange(&s->draining, 1))
-		srv_acceptor_close(s->acceptor); /* new connections are refused from now on */
+	if (!atomic_exchange(&s->draining, 1)) { /* new connections are refused from now on */
+		srv_acceptor_close(s->acceptor);
+		srv_acceptor_close(s->tls_acceptor);
+	}
 	return LOAD(s->stats.in_flight);
 }
 
@@ -271,13 +385,21 @@ void srv_server_stop(struct srv_server *s)
 	/* a handler may be between its suspend and its timer add: that add fires at once, and
 	 * libmicrohttpd must not stop with a connection still suspended */
 	wait_until(s, none_suspended, clock_now_us() + STOP_RESUME_WAIT_US, -1);
-	srv_acceptor_close(s->acceptor); /* nothing new reaches the daemon while it stops */
+	/* nothing new reaches the daemons while they stop */
+	srv_acceptor_close(s->acceptor);
+	srv_acceptor_close(s->tls_acceptor);
 	MHD_stop_daemon(s->daemon);
+	if (s->tls_daemon)
+		MHD_stop_daemon(s->tls_daemon);
+	if (s->admin_daemon)
+		MHD_stop_daemon(s->admin_daemon);
 	srv_acceptor_free(s->acceptor);
+	srv_acceptor_free(s->tls_acceptor);
 	srv_timer_stop(s->timer);
 	close(s->changed_fd);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
+	free_double(s);
 	srv_stats_destroy(&s->stats);
 	free(s);
 }

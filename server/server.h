@@ -14,12 +14,18 @@
 struct srv_server;
 
 /* Starts the timer thread and the daemon (listening when this returns) serving the finished
- * site table; cfg and sites must outlive the server. NULL with a one-line message in err. */
+ * site table, and when cfg->https_port is not -1 a second daemon serving the same sites over
+ * HTTPS with cfg->tls; cfg and sites must outlive the server. NULL with a one-line message in
+ * err. */
 struct srv_server *srv_server_start(const struct srv_config *cfg, const struct srv_sites *sites,
                                     char *err, size_t errlen);
 
 /* The port the daemon listens on (the real one when cfg->port was 0). */
 unsigned srv_server_port(const struct srv_server *s);
+
+/* The port the HTTPS daemon listens on (the real one when cfg->https_port was 0); 0 when
+ * cfg->https_port is -1 (no HTTPS). */
+unsigned srv_server_https_port(const struct srv_server *s);
 
 /* Stops accepting: the listening socket closes, so new connections are refused; requests in
  * flight (and new ones on open keep-alive connections, answered with "Connection: close")

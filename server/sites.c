@@ -110,13 +110,32 @@ void srv_body_fill(char *buf, size_t len, const char *site_name)
 	memcpy(buf + pos, foot, f);
 }
 
+/* site has a host of n bytes equal to host (case-insensitive) */
+static int has_host(const struct srv_site *site, const char *host, size_t n)
+{
+	for (size_t h = 0; h < site->nhosts; h++)
+		if (strlen(site->hosts[h]) == n && strncasecmp(site->hosts[h], host, n) == 0)
+			return 1;
+	return 0;
+}
+
+const char *srv_site_redirect(const struct srv_site *site, const char *host)
+{
+	if (!site->redirect[0] || !host || host[0] == '[')
+		return NULL;
+	size_t n = strcspn(host, ":");
+	if (strlen(site->redirect) == n && strncasecmp(site->redirect, host, n) == 0)
+		return NULL;
+	return has_host(site, host, n) ? site->redirect : NULL;
+}
+
 static int fail(char *err, size_t errlen, int code, const char *site, const char *msg)
 {
 	snprintf(err, errlen, "site '%s': %s", site, msg);
 	return code;
 }
 
-int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+int srv_sites_check(const struct srv_sites *s, char *err, size_t errlen)
 {
 	char why[160];
 
@@ -125,12 +144,16 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		struct srv_site *a = &s->site[i];
+		const struct srv_site *a = &s->site[i];
 		if (latency_validate(&a->model, why, sizeof(why)) != 0)
 			return fail(err, errlen, -EINVAL, a->name, why);
+		if (a->redirect[0] && !srv_sites_by_host(s, a->redirect)) {
+			snprintf(why, sizeof(why), "redirect '%s' is no site's host", a->redirect);
+			return fail(err, errlen, -EINVAL, a->name, why);
+		}
 		for (size_t j = 0; j < i; j++) {
 			const struct srv_site *b = &s->site[j];
-			if (strcmp(a->path, b->path) == 0) {
+			if (a->path[0] && strcmp(a->path, b->path) == 0) {
 				snprintf(why, sizeof(why), "path '%s' is also site '%s''s", a->path,
 				         b->name);
 				return fail(err, errlen, -EINVAL, a->name, why);
@@ -145,6 +168,15 @@ int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
 					}
 		}
 	}
+	return 0;
+}
+
+int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen)
+{
+	int rc = srv_sites_check(s, err, errlen);
+
+	if (rc != 0)
+		return rc;
 	if (!s->filler && !(s->filler = malloc(SRV_FILLER_PERIOD)))
 		return fail(err, errlen, -ENOMEM, "*", "out of memory");
 	srv_body_fill(s->filler, SRV_FILLER_PERIOD, "latlab");
@@ -179,11 +211,8 @@ const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *
 	if (host[0] == '[') /* an IPv6 literal is never a site's host */
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		for (size_t h = 0; h < s->site[i].nhosts; h++) {
-			const char *cand = s->site[i].hosts[h];
-			if (strlen(cand) == n && strncasecmp(cand, host, n) == 0)
-				return &s->site[i];
-		}
+		if (has_host(&s->site[i], host, n))
+			return &s->site[i];
 	return NULL;
 }
 
@@ -211,4 +240,48 @@ const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *
 		}
 	}
 	return best;
+}
+
+static const char *const method_names[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                           "PATCH", "DELETE", "OPTIONS"};
+#define NMETHODS (sizeof(method_names) / sizeof(method_names[0]))
+
+unsigned srv_method_bit(const char *m)
+{
+	for (unsigned i = 0; i < NMETHODS; i++)
+		if (strcmp(m, method_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+int srv_methods_parse(const char *list, unsigned *mask)
+{
+	char buf[128], *save = NULL;
+	unsigned bits = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		return -EINVAL;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *m = strtok_r(buf, ", \t", &save); m; m = strtok_r(NULL, ", \t", &save)) {
+		unsigned bit = srv_method_bit(m);
+		if (!bit)
+			return -EINVAL;
+		bits |= bit;
+	}
+	if (!bits)
+		return -EINVAL;
+	*mask = bits;
+	return 0;
+}
+
+char *srv_methods_format(unsigned mask, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < NMETHODS && off < len; i++)
+		if (mask & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+			                        method_names[i]);
+	return buf;
 }

@@ -7,6 +7,7 @@
 #define LATLAB_SERVER_SITES_H
 
 #include "latency.h"
+#include "script.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +29,14 @@ struct srv_site {
 	char hosts[SRV_HOSTS_MAX][SRV_HOST_MAX];
 	size_t nhosts;
 	struct latency_model model;
-	uint64_t jitter_us; /* uniform +- around the model's draw */
-	uint64_t size;      /* body bytes */
-	unsigned status;
+	uint64_t jitter_us;          /* uniform +- around the model's draw */
+	uint64_t size;               /* body bytes */
+	unsigned status;             /* the status when the script draws none */
+	uint64_t bandwidth;          /* bytes per second of the body, 0 = at once */
+	struct srv_script script;    /* weighted statuses, faults, fail_first, ... */
+	uint64_t connect_delay_us;   /* added to the first request of each new connection */
+	char redirect[SRV_HOST_MAX]; /* "": none; else a 301 to this host (some site's) */
+	unsigned methods;            /* SRV_METHOD_* bits a site answers; 0 = every method */
 	char content_type[SRV_CTYPE_MAX];
 	uint64_t stream; /* rng_stream_of(name), set by srv_sites_finish */
 	char *body;      /* size bytes of deterministic filler, owned */
@@ -56,9 +62,13 @@ struct srv_site *srv_sites_add(struct srv_sites *s, const char *name);
 /* Checks a site name: 1-31 of [a-z0-9_-], not starting with "__". 0 or -EINVAL. */
 int srv_site_name_check(const char *name);
 
-/* Cross-checks every site (model, unique names, paths, hosts) and generates the bodies.
+/* Cross-checks every site (model, unique names, paths, hosts, a redirect to a host some site
+ * serves) and generates the bodies.
  * 0, or -EINVAL/-ENOMEM with a one-line message naming the site. */
 int srv_sites_finish(struct srv_sites *s, char *err, size_t errlen);
+
+/* The cross-checks of srv_sites_finish without the bodies: 0, or -EINVAL with the message. */
+int srv_sites_check(const struct srv_sites *s, char *err, size_t errlen);
 
 /* Frees the bodies (the table itself is the caller's). */
 void srv_sites_free(struct srv_sites *s);
@@ -67,11 +77,27 @@ void srv_sites_free(struct srv_sites *s);
  * NULL (also for a NULL host). */
 const struct srv_site *srv_sites_by_host(const struct srv_sites *s, const char *host);
 
+/* The host a request for site with this Host header (":port" ignored) is redirected to, or
+ * NULL: no redirect (none set, the Host is the target already, or not one of the site's
+ * hosts -- a request routed by path is never redirected). */
+const char *srv_site_redirect(const struct srv_site *site, const char *host);
+
 /* The index of site, an entry of s, in s->site. */
 size_t srv_sites_index(const struct srv_sites *s, const struct srv_site *site);
 
 /* The site whose path prefix matches path ("/naver" or "/naver/..."), or NULL. */
 const struct srv_site *srv_sites_by_path(const struct srv_sites *s, const char *path);
+
+#define SRV_METHOD_FORMS "methods of GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, comma separated"
+
+/* The bit of method name m (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS), 0 for another. */
+unsigned srv_method_bit(const char *m);
+
+/* Parses a comma or space separated list of methods into *mask; 0, or -EINVAL. */
+int srv_methods_parse(const char *list, unsigned *mask);
+
+/* mask as "GET, HEAD, ..." (an Allow header) into buf of len bytes; returns buf. */
+char *srv_methods_format(unsigned mask, char *buf, size_t len);
 
 /* Generates len bytes of a site's body: an HTML page of deterministic filler. */
 void srv_body_fill(char *buf, size_t len, const char *site_name);

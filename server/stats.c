@@ -49,6 +49,23 @@ void srv_stats_destroy(struct srv_stats *st)
 	st->late = NULL;
 }
 
+void srv_stats_reset(struct srv_stats *st)
+{
+	atomic_store(&st->requests, LOAD(st->in_flight));
+	atomic_store(&st->max_in_flight, LOAD(st->in_flight));
+	for (int i = 0; i < 6; i++)
+		atomic_store(&st->by_class[i], 0);
+	atomic_store(&st->faults, 0);
+	atomic_store(&st->delay_us_sum, 0);
+	for (size_t i = 0; i < SRV_SITES_MAX; i++) {
+		atomic_store(&st->site[i].next_seq, 0);
+		atomic_store(&st->site[i].requests, 0);
+	}
+	pthread_mutex_lock(&st->late_lock);
+	hist_reset(st->late);
+	pthread_mutex_unlock(&st->late_lock);
+}
+
 void srv_stats_late(struct srv_stats *st, uint64_t late_us)
 {
 	pthread_mutex_lock(&st->late_lock);
@@ -75,7 +92,9 @@ static struct late_view late_view(struct srv_stats *st)
 void srv_stats_begin(struct srv_stats *st)
 {
 	atomic_fetch_add_explicit(&st->requests, 1, memory_order_relaxed);
-	uint_fast64_t now = atomic_fetch_add_explicit(&st->in_flight, 1, memory_order_relaxed) + 1;
+	/* seq_cst, as the live table's load and srv_stats_end: live.c frees a retired table
+	 * only after in_flight was seen at zero (a locked add on x86 either way) */
+	uint_fast64_t now = atomic_fetch_add_explicit(&st->in_flight, 1, memory_order_seq_cst) + 1;
 	uint_fast64_t max = LOAD(st->max_in_flight);
 	while (now > max &&
 	       !atomic_compare_exchange_weak_explicit(&st->max_in_flight, &max, now,
@@ -83,9 +102,9 @@ void srv_stats_begin(struct srv_stats *st)
 		;
 }
 
-void srv_stats_end(struct srv_stats *st)
+uint64_t srv_stats_end(struct srv_stats *st)
 {
-	atomic_fetch_sub_explicit(&st->in_flight, 1, memory_order_relaxed);
+	return atomic_fetch_sub_explicit(&st->in_flight, 1, memory_order_seq_cst) - 1;
 }
 
 uint64_t srv_stats_next_seq(struct srv_stats *st, size_t i)

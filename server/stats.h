@@ -43,14 +43,18 @@ int srv_stats_init(struct srv_stats *st);
 /* Frees what srv_stats_init allocated. */
 void srv_stats_destroy(struct srv_stats *st);
 
+/* Back to the start (POST /__latlab/reset): the counters, per-site seqs and the lateness
+ * histogram; not the gauges of what is in flight now. */
+void srv_stats_reset(struct srv_stats *st);
+
 /* A delayed answer was queued late_us after its deadline. */
 void srv_stats_late(struct srv_stats *st, uint64_t late_us);
 
 /* A request entered the handler: counts it and raises the in-flight high-water mark. */
 void srv_stats_begin(struct srv_stats *st);
 
-/* A request completed (libmicrohttpd's completion callback). */
-void srv_stats_end(struct srv_stats *st);
+/* A request completed (libmicrohttpd's completion callback); returns how many remain. */
+uint64_t srv_stats_end(struct srv_stats *st);
 
 /* The k of the next request to site index i that brings no seq (0, 1, 2, ... per site). */
 uint64_t srv_stats_next_seq(struct srv_stats *st, size_t i);

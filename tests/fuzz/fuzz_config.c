@@ -1,5 +1,5 @@
 /* fuzz_config.c -- libFuzzer target for latlab-server's sites.ini reader.
- * fuzz-sources: server/config.c server/sites.c
+ * fuzz-sources: server/config.c server/sites.c server/script.c
  * fuzz-pkgs: inih
  *
  * Input: the text of a sites.ini file, loaded over the built-in sites as --config does.

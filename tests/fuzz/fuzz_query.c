@@ -1,5 +1,5 @@
 /* fuzz_query.c -- libFuzzer target for latlab-server's query overrides and X-Latlab-Seq.
- * fuzz-sources: server/query.c
+ * fuzz-sources: server/query.c server/script.c
  *
  * Input: "key=value" (no '=': a key without value); the first byte also picks the max delay.
  * Invariants: only 0 or -EINVAL; on error a named parameter, a message and the accepted form,
@@ -49,12 +49,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(o.latency_us <= max_delay);
 		if (o.has & SRV_HAS_SIZE)
 			CHECK(o.size <= 64ULL * 1024 * 1024);
-		if (o.has & SRV_HAS_STATUS)
-			CHECK(o.status >= 100 && o.status <= 599);
+		for (unsigned i = 0; i < o.script.status.n; i++)
+			CHECK(o.script.status.what[i] >= 200 && o.script.status.what[i] <= 599 &&
+			      o.script.status.cum[i] <= 1.0 + 1e-9);
 		if (o.has & SRV_HAS_BANDWIDTH)
 			CHECK(o.bandwidth >= 1 && o.bandwidth <= SRV_BANDWIDTH_MAX);
-		if (o.has & SRV_HAS_FAULT)
-			CHECK(o.fault >= SRV_FAULT_RESET && o.fault <= SRV_FAULT_GARBAGE);
+		for (unsigned i = 0; i < o.script.fault.n; i++)
+			CHECK(o.script.fault.what[i] >= SRV_FAULT_RESET &&
+			      o.script.fault.what[i] < SRV_FAULT_COUNT);
 	}
 
 	/* the whole input as an X-Latlab-Seq header value */

@@ -203,7 +203,7 @@ class CheckedServer(Server):
         return False
 
 
-def http_get(url, headers=None, timeout=30.0, method="GET"):
+def http_get(url, headers=None, timeout=30.0, method="GET", body=None):
     """One request on a new connection; returns (status, headers as a lower-cased dict, body)."""
     u = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=timeout * SLACK)
@@ -211,7 +211,7 @@ def http_get(url, headers=None, timeout=30.0, method="GET"):
         path = u.path or "/"
         if u.query:
             path += "?" + u.query
-        conn.request(method, path, headers=headers or {})
+        conn.request(method, path, body=body, headers=headers or {})
         r = conn.getresponse()
         body = r.read()
         return r.status, {k.lower(): v for k, v in r.getheaders()}, body
@@ -228,3 +228,30 @@ def client(*args, timeout=120.0, env=None):
     """Runs latlab-client with args; returns CompletedProcess (text stdout/stderr)."""
     return subprocess.run([CLIENT_BIN] + [str(a) for a in args], capture_output=True, text=True,
                           timeout=timeout * SLACK, env=env)
+
+
+class HttpsServer(CheckedServer):
+    """A CheckedServer that also serves HTTPS on an ephemeral port with a CA made at start-up:
+    .https_port, .https_url ("https://127.0.0.1:PORT") and .ca (the CA's PEM file to trust)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.ca = os.path.join(self.tmp.name, "ca.pem")
+        self.https_port_file = os.path.join(self.tmp.name, "https-port")
+        tls = ["--https-port", "0", "--https-port-file", self.https_port_file]
+        if "--tls-cert" not in self.args:
+            tls += ["--tls-ca", self.ca]
+        self.args = tls + self.args
+
+    def start(self):
+        super().start()  # the HTTPS port file is written before --port-file
+        with open(self.https_port_file) as f:
+            self.https_port = int(f.read().strip())
+        self.https_url = "https://127.0.0.1:%d" % self.https_port
+        return self
+
+
+def curl(*args, timeout=60.0):
+    """Runs the curl CLI (-sS) with args; returns CompletedProcess (text stdout/stderr)."""
+    return subprocess.run(["curl", "-sS"] + [str(a) for a in args], capture_output=True,
+                          text=True, timeout=timeout * SLACK)

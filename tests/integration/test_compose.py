@@ -57,6 +57,8 @@ def _scalar(text):
     if text.startswith('"'):
         import json
         return json.loads(text)
+    if text == "{}":  # an empty map (docker-compose config prints a volume without options so)
+        return {}
     check(not text.startswith(("{", "[", "&", "*", "|", ">", "!")), "unsupported YAML %r" % text)
     return None if text in ("null", "~") else text
 
@@ -177,10 +179,11 @@ def host_server_args(svc):
 def compose_file_validates_with_three_services_and_a_labs_profile():
     p = compose("config", "-q")
     check(p.returncode == 0, "docker-compose config -q: %s" % p.stderr)
-    # (docker-compose 1.29 lists every service here; the profile keeps labs out of a plain `up`)
+    # (docker-compose 1.29 lists every service here; the profiles keep labs and the lecture's
+    # services out of a plain `up`)
     check_eq(sorted(compose("--profile", "labs", "config", "--services").stdout.split()),
-             ["client", "labs", "server"], "services")
-    check_eq(compose("config", "--profiles").stdout.split(), ["labs"], "profiles")
+             ["client", "labs", "lecture", "lecture-server", "server"], "services")
+    check_eq(compose("config", "--profiles").stdout.split(), ["labs", "lecture"], "profiles")
     c = config()["services"]
     check_eq(c["client"]["depends_on"], {"server": {"condition": "service_healthy"}}, "client waits")
     check_eq(c["labs"]["depends_on"], {"server": {"condition": "service_healthy"}}, "labs wait")
@@ -193,6 +196,31 @@ def compose_file_validates_with_three_services_and_a_labs_profile():
     # `up -d server` alone: the server depends on nothing, and a client can wait for healthy
     check("depends_on" not in c["server"], "the server starts alone: %r" % c["server"].get("depends_on"))
     check("healthcheck" in c["server"], "the server reports healthy")
+
+
+@test
+def compose_lecture_profile_serves_the_real_names_over_https_to_the_unchanged_programs():
+    p = compose("--profile", "lecture", "config")
+    check(p.returncode == 0, "docker-compose --profile lecture config: %s" % p.stderr)
+    c = parse_yaml(p.stdout)["services"]
+    srv, lec = c["lecture-server"], c["lecture"]
+    check_eq((srv["profiles"], lec["profiles"]), (["lecture"], ["lecture"]), "profiles")
+    check_eq(lec["depends_on"], {"lecture-server": {"condition": "service_healthy"}}, "waits")
+    argv = srv["command"]
+    check_eq(argv[argv.index("--https-port") + 1], "443", "https:// URLs without a port")
+    check_eq(os.path.relpath(mounted_config(srv), ROOT), os.path.join("examples", "lecture.ini"),
+             "the lecture preset")
+    aliases = srv["networks"]["default"]["aliases"]
+    check_eq(sorted(aliases), sorted(["naver.com", "www.naver.com", "google.com", "www.google.com",
+                                      "apple.com", "www.apple.com"]), "the names resolve to it")
+    ca = argv[argv.index("--tls-ca") + 1]
+    env = lec["environment"]
+    check_eq((env["REQUESTS_CA_BUNDLE"], env["SSL_CERT_FILE"]), (ca, ca), "the lecture trusts its CA")
+    check(any(ca.startswith(str(v).split(":")[1]) if isinstance(v, str) else ca.startswith(v["target"])
+              for v in lec["volumes"]), "the CA's volume is mounted: %r" % lec["volumes"])
+    cmd = " ".join(lec["command"])
+    for prog in ("labs/lecture_requests.py", "labs/lecture_aiohttp.py"):
+        check(prog in cmd and os.path.exists(os.path.join(ROOT, prog)), "runs %s" % prog)
 
 
 def server_flag(svc, flag):

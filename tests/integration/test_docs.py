@@ -5,8 +5,8 @@ inline `code` spans that name a URL) and from the man pages' example blocks (.nf
 "\\" continuations). A command with a placeholder ("...", "…", MODE, URL) is a synopsis, not
 run; an inline command with neither a URL nor a placeholder is a docs defect (a reader who
 types it gets a usage error), and a test says so. Each runs against a test server, with the docs'
-http://127.0.0.1:8080 replaced by the server's address and build/latlab-client by the built
-client, in a temporary folder (so that --timeline t.svg lands there), and must exit 0, as
+http://127.0.0.1:8080 replaced by the server's address (https://127.0.0.1:8443 and
+/tmp/latlab-ca.pem by its HTTPS address and CA) and build/latlab-client by the built client, in a temporary folder (so that --timeline t.svg lands there), and must exit 0, as
 every documented command is shown succeeding. The GIL command, the one with --gil, must also
 show the lesson: threads no faster than sequential (<= 1.3x) and processes faster (>= 1.6x),
 re-measured when a busy neighbour takes the second core.
@@ -18,11 +18,13 @@ import shlex
 import subprocess
 import tempfile
 
-from latlab import CLIENT_BIN, ROOT, SLACK, Server, check, check_eq, run, test
+from latlab import CLIENT_BIN, ROOT, SLACK, HttpsServer, Server, check, check_eq, run, test
 
 DOCS = ["README.md", "README.ko.md", "labs/README.md"]
 MANS = ["man/latlab-client.1", "man/latlab-server.1"]
 DOC_URL = "http://127.0.0.1:8080"
+DOC_HTTPS_URL = "https://127.0.0.1:8443"  # latlab-server --https-port 8443 --tls-ca DOC_CA
+DOC_CA = "/tmp/latlab-ca.pem"
 PLACEHOLDERS = ("...", "\u2026", "MODE", "URL...", "[options]")
 
 
@@ -72,7 +74,9 @@ def documented_commands():
     return [(p, " ".join(c.split()).removeprefix("build/")) for p, c in cmds]
 
 
-def argv_for(cmd, server_url):
+def argv_for(cmd, server_url, https_url=None, ca=None):
+    if https_url:
+        cmd = cmd.replace(DOC_HTTPS_URL, https_url).replace(DOC_CA, ca)
     words = shlex.split(cmd.replace(DOC_URL, server_url))
     check(words[0].endswith("latlab-client"), "a latlab-client command: %r" % cmd)
     return [CLIENT_BIN] + words[1:]
@@ -108,9 +112,9 @@ def every_documented_latlab_client_command_exits_0():
     cmds = sorted({c for _, c in documented_commands() if "--gil" not in c and "http" in c})
     check(len(cmds) >= 4, "found the documented commands: %r" % cmds)
     # a short time scale keeps the lecture's 16 s batch to about a second
-    with Server("--time-scale", "0.05") as s, tempfile.TemporaryDirectory() as d:
+    with HttpsServer("--time-scale", "0.05") as s, tempfile.TemporaryDirectory() as d:
         for cmd in cmds:
-            p = run_cmd(argv_for(cmd, s.url), d)
+            p = run_cmd(argv_for(cmd, s.url, s.https_url, s.ca), d)
             check(p.returncode == 0, "%r exited %d: %s" % (cmd, p.returncode, p.stderr[-600:]))
 
 

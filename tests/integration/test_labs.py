@@ -320,13 +320,18 @@ def run_all_reports_the_cpu_bound_lab_apart_from_the_network_labs():
 
 @test
 def labs_readmes_name_every_lab_and_only_real_files_and_variables():
-    labs = sorted(f for f in os.listdir(LABS) if re.match(r"^(\d\d_\w+|run_all)\.py$", f))
+    # the labs (NN_name.py, run_all.py) and the lecture's programs as written (lecture_*.py,
+    # run by scripts/lecture.sh and tests/integration/test_lecture_https.py): both are named
+    # by the READMEs; lablib.py is the one module besides them
+    labs = sorted(f for f in os.listdir(LABS) if re.match(r"^(\d\d_\w+|run_all|lecture_\w+)\.py$", f))
     modules = sorted(f for f in os.listdir(LABS) if f.endswith(".py") and f not in labs)
     check_eq(modules, ["lablib.py"], "Python files in labs/ besides the labs")
+    check_eq([f for f in labs if f.startswith("lecture_")], ["lecture_aiohttp.py", "lecture_requests.py"],
+             "the lecture's two programs")
     for readme in (os.path.join(LABS, "README.md"), os.path.join(ROOT, "README.ko.md")):
         with open(readme) as f:
             text = f.read()
-        named = set(re.findall(r"\b(\d\d_\w+\.py|run_all\.py)\b", text))
+        named = set(re.findall(r"\b(\d\d_\w+\.py|run_all\.py|lecture_\w+\.py)\b", text))
         check_eq(sorted(named - set(labs)), [], "%s names labs that do not exist" % readme)
         check_eq(sorted(set(labs) - named), [], "labs %s does not name" % readme)
         for rel in re.findall(r"\((\w[\w./-]*\.md)\)", text):

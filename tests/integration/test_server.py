@@ -106,6 +106,8 @@ INVALID = [
     ("size=lots", "size"),
     ("size=-5", "size"),
     ("status=99", "status"),
+    ("status=100", "status"),  # interim: as the final answer it left the client hanging
+    ("status=101", "status"),
     ("status=600", "status"),
     ("status=20x", "status"),
     ("seq=-1", "seq"),
@@ -121,7 +123,7 @@ INVALID = [
 
 @test
 def every_invalid_parameter_gets_400_json_naming_it():
-    with CheckedServer(*FAST) as s:
+    with CheckedServer("--strict-query", *FAST) as s:  # strict: unknown names are errors too
         for query, param in INVALID:
             status, headers, doc = http_json(s.url + "/naver?" + query)
             check_eq(status, 400, query)
@@ -151,10 +153,10 @@ def unknown_site_gets_404_json_listing_sites():
 
 
 @test
-def other_methods_get_405():
+def admin_endpoints_answer_other_methods_with_405_and_allow():
     with CheckedServer(*FAST) as s:
-        status, _, doc = http_json(s.url + "/naver", method="DELETE")
-        check_eq(status, 405)
+        status, headers, doc = http_json(s.url + "/__latlab/health", method="DELETE")
+        check_eq((status, headers.get("allow")), (405, "GET, HEAD"))
         check_eq(doc["accepted"], "GET, HEAD")
         status, headers, body = http_get(s.url + "/naver", method="HEAD")
         check_eq((status, body), (200, b""))
@@ -227,6 +229,9 @@ def faults_misbehave_as_asked():
         check(data and not data.startswith(b"HTTP/"), "garbage: got %r" % data)
         status, _, doc = http_json(s.url + "/__latlab/stats")
         check_eq(doc["faults"], 3)
+        check_eq(doc["sites"]["naver"], 3, "faulted requests count for their site")
+        _, _, body = http_get(s.url + "/__latlab/metrics")
+        check(b'latlab_requests_total{site="naver"} 3' in body, "metrics count faulted requests")
 
 
 run()

@@ -91,6 +91,38 @@ static void good_file_adds_and_overrides_sites(void **state)
 	srv_sites_free(&s);
 }
 
+static void connect_delay_and_redirect_keys(void **state)
+{
+	struct srv_sites s;
+	char err[256];
+	(void)state;
+	int rc = load("[naver]\nconnect_delay = 120ms\nredirect = www.naver.com\n"
+	              "[short]\nhosts = n.test\nredirect = www.google.com\n",
+	              &s, err, sizeof(err));
+	if (rc)
+		fail_msg("%s", err);
+	const struct srv_site *naver = srv_sites_get(&s, "naver");
+	assert_int_equal(naver->connect_delay_us, 120000);
+	assert_string_equal(srv_site_redirect(naver, "naver.com:8443"), "www.naver.com");
+	assert_string_equal(srv_site_redirect(naver, "NAVER.COM"), "www.naver.com");
+	assert_null(srv_site_redirect(naver, "www.naver.com:443")); /* the target itself */
+	assert_null(srv_site_redirect(naver, "127.0.0.1:8080"));    /* routed by path */
+	assert_null(srv_site_redirect(naver, NULL));
+	assert_null(srv_site_redirect(srv_sites_get(&s, "google"), "google.com"));
+	/* to another site's host */
+	assert_string_equal(srv_site_redirect(srv_sites_get(&s, "short"), "n.test"),
+	                    "www.google.com");
+	srv_sites_free(&s);
+
+	const char *bad[] = {"[naver]\nredirect = nowhere.test\n", "[naver]\nredirect = a b\n",
+	                     "[naver]\nconnect_delay = 2h\n", "[naver]\nconnect_delay = x\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(load(bad[i], &s, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, i < 2 ? "redirect" : "connect_delay"));
+		srv_sites_free(&s);
+	}
+}
+
 static void model_is_inferred_from_its_keys(void **state)
 {
 	static const struct {
@@ -183,6 +215,7 @@ int main(void)
 	        cmocka_unit_test(builtins_are_naver_google_apple_with_hosts),
 	        cmocka_unit_test(bodies_are_deterministic_and_exactly_sized),
 	        cmocka_unit_test(good_file_adds_and_overrides_sites),
+	        cmocka_unit_test(connect_delay_and_redirect_keys),
 	        cmocka_unit_test(model_is_inferred_from_its_keys),
 	        cmocka_unit_test(hostile_files_fail_with_line_and_key),
 	        cmocka_unit_test(long_lines_and_clashes_are_refused),

@@ -25,13 +25,17 @@ static uint64_t field_of(const struct srv_overrides *o, const char *key)
 	if (!strcmp(key, "size"))
 		return o->size;
 	if (!strcmp(key, "status"))
-		return o->status;
+		return o->script.status.what[0];
 	if (!strcmp(key, "seq"))
 		return o->seq;
 	if (!strcmp(key, "bandwidth"))
 		return o->bandwidth;
-	return (uint64_t)o->fault;
+	return (uint64_t)o->script.fault.what[0];
 }
+
+/* the script's bits above the overrides' own */
+#define SRV_HAS_STATUS (SRV_SCRIPT_STATUS << 16)
+#define SRV_HAS_FAULT  (SRV_SCRIPT_FAULT << 16)
 
 static void query_accepts_valid_overrides(void **state)
 {
@@ -44,7 +48,7 @@ static void query_accepts_valid_overrides(void **state)
 	        {"size", "28KiB", SRV_HAS_SIZE, 28672},
 	        {"size", "64MiB", SRV_HAS_SIZE, 64ULL << 20},
 	        {"size", "0", SRV_HAS_SIZE, 0},
-	        {"status", "100", SRV_HAS_STATUS, 100},
+	        {"status", "200", SRV_HAS_STATUS, 200},
 	        {"status", "599", SRV_HAS_STATUS, 599},
 	        {"seq", "18446744073709551615", SRV_HAS_SEQ, UINT64_MAX},
 	        {"bandwidth", "10KiB", SRV_HAS_BANDWIDTH, 10240},
@@ -53,6 +57,11 @@ static void query_accepts_valid_overrides(void **state)
 	        {"fault", "empty", SRV_HAS_FAULT, SRV_FAULT_EMPTY},
 	        {"fault", "timeout", SRV_HAS_FAULT, SRV_FAULT_TIMEOUT},
 	        {"fault", "garbage", SRV_HAS_FAULT, SRV_FAULT_GARBAGE},
+	        {"fault", "truncate", SRV_HAS_FAULT, SRV_FAULT_TRUNCATE},
+	        {"fault", "reset_body", SRV_HAS_FAULT, SRV_FAULT_RESET_BODY},
+	        {"fault", "close", SRV_HAS_FAULT, SRV_FAULT_CLOSE},
+	        {"fault", "reset:0.05,truncate:0.05", SRV_HAS_FAULT, SRV_FAULT_RESET},
+	        {"status", "200:0.9,503:0.1", SRV_HAS_STATUS, 200},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -61,7 +70,7 @@ static void query_accepts_valid_overrides(void **state)
 		int rc = srv_query_apply(&o, rows[i].key, rows[i].value, MAX_DELAY, &e);
 		if (rc != 0)
 			fail_msg("%s=%s rejected: %s", rows[i].key, rows[i].value, e.error);
-		assert_int_equal(o.has, rows[i].has);
+		assert_int_equal(o.has | o.script.has << 16, rows[i].has);
 		assert_int_equal(field_of(&o, rows[i].key), rows[i].want);
 	}
 }
@@ -88,15 +97,28 @@ static void query_rejects_hostile_rows_naming_the_parameter(void **state)
 	        {"size", "64.1MiB", "size", "64MiB"},
 	        {"size", "nan", "size", "size"},
 	        {"size", "-1", "size", "size"},
-	        {"status", "99", "status", "100 to 599"},
-	        {"status", "600", "status", "100 to 599"},
-	        {"status", "2e2", "status", "100 to 599"},
+	        {"status", "99", "status", "200 to 599"},
+	        {"status", "600", "status", "200 to 599"},
+	        {"status", "2e2", "status", "200 to 599"},
+	        {"status", "100", "status", "200 to 599"}, /* interim, never final */
 	        {"seq", "18446744073709551616", "seq", "integer"},
 	        {"seq", "+1", "seq", "integer"},
 	        {"bandwidth", "0", "bandwidth", "bytes per second"},
 	        {"bandwidth", "2GiB", "bandwidth", "bytes per second"},
-	        {"fault", "RESET", "fault", "reset, empty"},
-	        {"fault", "reset\n", "fault", "reset, empty"},
+	        {"fault", "RESET", "fault", "reset, reset_body"},
+	        {"fault", "reset\n", "fault", "reset, reset_body"},
+	        {"fault", "reset:1.5", "fault", "weighted"},
+	        {"fault", "reset:0.6,close:0.6", "fault", "weighted"},
+	        {"fault", "reset:x", "fault", "weighted"},
+	        {"fault", "a,b,c,d,e,f,g,h,i", "fault", "weighted"},
+	        {"status", "200:0.9,503:0.2", "status", "weighted"},
+	        {"status", "200:0.9,101:0.1", "status", "200 to 599"},
+	        {"sequence", "503,nope", "sequence", "statuses"},
+	        {"sequence", "503,,200", "sequence", "statuses"},
+	        {"fail_first", "-1", "fail_first", "count"},
+	        {"fail_status", "99", "fail_status", "200 to 599"},
+	        {"stall_after", "65MiB", "stall_after", "size"},
+	        {"ttfb", "2h", "ttfb", "duration"},
 	        {"latncy", "1s", "latncy", "latency, jitter"},
 	        {"", "1", "", "latency, jitter"},
 	};
@@ -192,6 +214,24 @@ static void jitter_stays_within_its_bounds_and_spreads(void **state)
 		assert_in_range(srv_delay_of(&s, &o, 3, k, 1.0, MAX_DELAY), 0, 15000);
 }
 
+static void connect_delay_is_the_query_or_the_sites_scaled_and_clamped(void **state)
+{
+	struct srv_site site = {.connect_delay_us = 120000};
+	struct srv_overrides o = {0};
+	struct srv_param_error e;
+	(void)state;
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 120000);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 0.5, MAX_DELAY), 60000);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 0.0, MAX_DELAY), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, 1000), 1000);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "300ms", MAX_DELAY, &e), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 300000);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "0", MAX_DELAY, &e), 0);
+	assert_int_equal(srv_connect_delay_of(&site, &o, 1.0, MAX_DELAY), 0);
+	assert_int_equal(srv_query_apply(&o, "connect_delay", "2h", MAX_DELAY, &e), -EINVAL);
+	assert_string_equal(e.param, "connect_delay");
+}
+
 static void builtin_lecture_batch_averages_about_163ms(void **state)
 {
 	struct srv_sites sites;
@@ -222,6 +262,7 @@ int main(void)
 	        cmocka_unit_test(delay_is_a_pure_function_of_seed_site_and_seq),
 	        cmocka_unit_test(delay_is_scaled_then_clamped),
 	        cmocka_unit_test(jitter_stays_within_its_bounds_and_spreads),
+	        cmocka_unit_test(connect_delay_is_the_query_or_the_sites_scaled_and_clamped),
 	        cmocka_unit_test(builtin_lecture_batch_averages_about_163ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,7 +48,7 @@ static void timer_fires_each_item_once_never_early_in_order(void **state)
 	for (int i = 0; i < N_ITEMS; i++) {
 		/* 5-105 ms from now */
 		rec.deadline[i] = now + 5000 + rng_hash(5, 0, (uint64_t)i) % 100000;
-		assert_int_equal(srv_timer_add(t, rec.deadline[i], &rec.fired[i]), 0);
+		assert_int_equal(srv_timer_add(t, rec.deadline[i], &rec.fired[i], 0), 0);
 	}
 	wait_for(&rec.order, N_ITEMS, 5000000);
 	assert_int_equal(atomic_load(&rec.order), N_ITEMS);
@@ -68,8 +68,8 @@ static void an_earlier_deadline_added_later_wakes_the_timer(void **state)
 	struct srv_timer *t = srv_timer_start(record_fire, &rec);
 	assert_non_null(t);
 	uint64_t now = clock_now_us();
-	assert_int_equal(srv_timer_add(t, now + 10000000, &rec.fired[0]), 0); /* 10 s */
-	assert_int_equal(srv_timer_add(t, now + 20000, &rec.fired[1]), 0);    /* 20 ms */
+	assert_int_equal(srv_timer_add(t, now + 10000000, &rec.fired[0], 0), 0); /* 10 s */
+	assert_int_equal(srv_timer_add(t, now + 20000, &rec.fired[1], 0), 0);    /* 20 ms */
 	wait_for(&rec.fired[1], 1, 3000000);
 	assert_int_equal(atomic_load(&rec.fired[1]), 1);
 	assert_int_equal(atomic_load(&rec.fired[0]), 0);
@@ -86,11 +86,11 @@ static void flush_fires_pending_now_and_later_adds_at_once(void **state)
 	assert_non_null(t);
 	uint64_t far = clock_now_us() + 60000000;
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(srv_timer_add(t, far, &rec.fired[i]), 0);
+		assert_int_equal(srv_timer_add(t, far, &rec.fired[i], 0), 0);
 	assert_int_equal(srv_timer_flush(t), 10);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(atomic_load(&rec.fired[i]), 1);
-	assert_int_equal(srv_timer_add(t, far, &rec.fired[10]), 0);
+	assert_int_equal(srv_timer_add(t, far, &rec.fired[10], 0), 0);
 	assert_int_equal(atomic_load(&rec.fired[10]), 1); /* fired on this thread, at once */
 	srv_timer_stop(t);
 }
