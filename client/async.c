@@ -4,9 +4,12 @@
  * slot that finishes takes the next request from the scheduler and reuses its easy handle;
  * under --rate a slot that took a request early waits for its due time on a timer. One loop
  * (the default, the lesson's) runs in the calling thread; --loops N runs N loops on N threads
- * sharing the scheduler, like wrk -t. Shape: curl's docs/examples/hiperfifo.c. */
+ * sharing the scheduler, like wrk -t. Each loop logs its thread's state (activity.h): on a
+ * CPU inside its callbacks, else waiting on the network while transfers are in flight; loop j
+ * is worker (lane) j. Shape: curl's docs/examples/hiperfifo.c. */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "clock.h"
 #include "collect.h"
@@ -57,7 +60,30 @@ struct async_loop {
 	int events_set; /* timer, feed and stop_check are assigned */
 	int rc;         /* 0, or why the loop could not run */
 	pthread_t thread;
+	uint32_t id;     /* the loop's number: its lane */
+	size_t inflight; /* slots busy (in the multi) */
+	/* what the loop's thread did: on a CPU inside callbacks, else waiting on the network */
+	struct span_log log;
+	uint64_t enter_us, enter_cpu_us, leave_us;
 };
+
+/* a callback begins: the time since the last one was spent waiting on the network (or idle,
+ * with nothing in flight) */
+static void async_enter(struct async_loop *L)
+{
+	L->enter_us = clock_now_us() - L->rn->t0;
+	L->enter_cpu_us = activity_cpu_now_us(CLOCK_THREAD_CPUTIME_ID);
+	if (L->inflight > 0 && L->enter_us > L->leave_us)
+		span_log_add(&L->log, L->id, WS_NET, L->leave_us, L->enter_us, 0);
+}
+
+/* a callback ends: the thread was on a CPU since async_enter */
+static void async_leave(struct async_loop *L)
+{
+	uint64_t cpu = activity_cpu_now_us(CLOCK_THREAD_CPUTIME_ID) - L->enter_cpu_us;
+	L->leave_us = clock_now_us() - L->rn->t0;
+	span_log_add(&L->log, L->id, WS_CPU, L->enter_us, L->leave_us, cpu);
+}
 
 /* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
 struct async_sock {
@@ -84,7 +110,7 @@ static void async_fail(struct async_loop *L, struct async_slot *sl, const char *
 static int async_add(struct async_loop *L, struct async_slot *sl)
 {
 	struct http_xfer *x = &sl->x;
-	if (http_xfer_prepare(x, L->rn->b, sl->i, 0, &sl->res) != 0) {
+	if (http_xfer_prepare(x, L->rn->b, sl->i, L->id, &sl->res) != 0) {
 		http_xfer_finish(x, CURLE_URL_MALFORMAT);
 		collect_done(L->rn->col, &sl->res);
 		return -1;
@@ -101,6 +127,8 @@ static int async_add(struct async_loop *L, struct async_slot *sl)
 	}
 	sl->busy = 1;
 	L->active++;
+	L->inflight++;
+	sched_begin(L->rn->sched);
 	return 0;
 }
 
@@ -134,11 +162,13 @@ static void async_on_due(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	struct async_slot *sl = arg;
 	struct async_loop *L = sl->L;
+	async_enter(L);
 	sl->waiting = 0;
 	L->active--;
 	if (async_add(L, sl) != 0)
 		async_start(L, sl);
 	async_check_end(L);
+	async_leave(L);
 }
 
 /* A connect on loopback has usually completed when connect(2) returns, but libcurl 7.88 only
@@ -158,12 +188,14 @@ static void async_kick_fresh(struct async_loop *L)
 static void async_on_socket_ready(evutil_socket_t fd, short what, void *arg)
 {
 	struct async_loop *L = arg;
+	async_enter(L);
 	int action = ((what & EV_READ) ? CURL_CSELECT_IN : 0) |
 	             ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
 	int running;
 	curl_multi_socket_action(L->multi, fd, action, &running);
 	async_kick_fresh(L);
 	async_drain(L);
+	async_leave(L);
 }
 
 static void async_on_timer(evutil_socket_t fd, short what, void *arg)
@@ -171,10 +203,12 @@ static void async_on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct async_loop *L = arg;
+	async_enter(L);
 	int running;
 	curl_multi_socket_action(L->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	async_kick_fresh(L);
 	async_drain(L);
+	async_leave(L);
 }
 
 /* CURLMOPT_SOCKETFUNCTION: watch s for what libcurl wants, or stop watching it */
@@ -236,6 +270,8 @@ static void async_drain(struct async_loop *L)
 		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 		struct async_slot *sl = (struct async_slot *)x;
 		http_xfer_finish(x, rc);
+		sched_end(L->rn->sched);
+		L->inflight--;
 		run_work(L->rn->b, x);
 		collect_done(L->rn->col, &sl->res);
 		sl->busy = 0;
@@ -262,6 +298,7 @@ static void async_on_feed(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	struct async_loop *L = arg;
+	async_enter(L);
 	for (size_t n = 0; n < ASYNC_CHUNK && L->fed < L->nslots && !L->exhausted; n++)
 		async_start(L, &L->slots[L->fed++]);
 	if (L->fed < L->nslots && !L->exhausted) {
@@ -269,6 +306,7 @@ static void async_on_feed(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(&L->feed, &now);
 	}
 	async_check_end(L);
+	async_leave(L);
 }
 
 /* Ctrl-C: take nothing new (run_mode counts the rest as interrupted); what is in flight
@@ -394,6 +432,8 @@ int mode_async(struct runner *rn)
 		return -ENOMEM;
 	for (size_t j = 0; j < nloops; j++) {
 		loops[j].rn = rn;
+		loops[j].id = (uint32_t)j;
+		loops[j].log.max = activity_log_max(nloops);
 		loops[j].want = rn->workers / nloops + (j < rn->workers % nloops);
 	}
 	size_t started = 0;
@@ -415,6 +455,8 @@ int mode_async(struct runner *rn)
 			pthread_join(loops[j].thread, NULL);
 	}
 	size_t ran = 0;
+	for (size_t j = 0; j < started; j++)
+		activity_take(rn->out, &loops[j].log);
 	for (size_t j = 0; j < started; j++) {
 		if (loops[j].rc == 0)
 			ran += loops[j].want;

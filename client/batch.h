@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "activity.h"
 #include "modes.h" /* enum mode */
 
 /* Error classes, as counted in the summary and JSON "errors" object. */
@@ -59,6 +60,7 @@ struct batch {
 	uint64_t timeout_us;  /* per request; 0: none */
 	struct work work;
 	int trace;            /* print "PID process | TID url : URL" as each request starts */
+	int trace_fd;         /* where: 1, or 2 when stdout carries the JSON or CSV report */
 	uint64_t duration_us; /* -d: closed loop until then (no rate); 0: a batch of n */
 	double rate;          /* --rate: request i due at i / rate seconds; 0: none */
 	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
@@ -94,6 +96,17 @@ struct run {
 	uint64_t ctx_voluntary;
 	uint64_t ctx_involuntary;
 	uint64_t maxrss_kib;
+	/* what the workers did (activity.h): spans[0..nspans), owned by the run */
+	struct span *spans;
+	size_t nspans;
+	int spans_known;      /* every worker's spans arrived: parallelism is measured */
+	int spans_capped;     /* spans past ACTIVITY_MAX_SPANS were summed, not kept */
+	uint64_t span_cpu_us; /* CPU of every span, kept or not */
+	uint64_t span_gil_us; /* GIL wait of every span, kept or not */
+	/* concurrency without the records (bounded memory): the time requests were in flight,
+	 * summed, and the most in flight at once (sched.h's gauge) */
+	uint64_t busy_us;
+	size_t in_flight_max;
 };
 
 /* Allocates a run of n zeroed records (index = i, delay_us = -1); NULL when out of memory.

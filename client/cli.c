@@ -1,5 +1,5 @@
-/* cli.c -- parsing latlab-client's arguments (getopt_long) into a struct config; no I/O
- * besides the usage text, no network. */
+/* cli.c -- parsing latlab-client's arguments (getopt_long) into a struct config; no I/O, no
+ * network (the usage text is cli_usage.c). */
 #include "cli.h"
 
 #include "units.h"
@@ -14,102 +14,6 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-/* the usage text's load section */
-static void cli_usage_load(FILE *f)
-{
-	fprintf(f,
-	        "\n"
-	        "Load (wrk, wrk2):\n"
-	        "  -d, --duration DUR   closed loop: each worker sends its next request as soon "
-	        "as\n"
-	        "                       one finishes, until DUR is up (e.g. 30s); requests in "
-	        "flight\n"
-	        "                       then finish and are counted (not with -n or --repeat)\n"
-	        "  --rate R             open model: request i is due at start + i/R seconds across "
-	        "all\n"
-	        "                       workers (R requests/s, e.g. 200 or 0.5); latency is also\n"
-	        "                       measured from the due time (coordinated omission "
-	        "corrected);\n"
-	        "                       with -d the run is R x DUR requests\n"
-	        "  --loops N            async: N event loops on N threads share the batch (default "
-	        "1)\n");
-}
-
-void cli_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: latlab-client MODE [options] URL...\n"
-	        "       latlab-client merge [-q] [--json OUT|-] RUN.json...  (runs into one "
-	        "report)\n"
-	        "\n"
-	        "Runs one batch of GET requests and reports how long it took and why.\n"
-	        "\n"
-	        "Modes (libcurl under all of them; only the concurrency model differs):\n"
-	        "  sequential   one request after another on one reused connection\n"
-	        "  threads      -c N threads, each with its own connection, sharing one queue\n"
-	        "  processes    -c N forked worker processes; results come back over pipes\n"
-	        "  async        one event loop (libevent + curl multi), -c N in flight (default "
-	        "all)\n"
-	        "  compare      the four above on the same batch, then one table\n"
-	        "\n"
-	        "Batch:\n"
-	        "  -r, --repeat K       the URLs K times over (the lecture's urls * 50); default "
-	        "1\n"
-	        "  -n, --requests N     N requests cycling through the URLs (not with --repeat)\n"
-	        "  -c, --concurrency N  threads, processes or requests in flight (default %u for\n"
-	        "                       threads and processes; all for async, up to the "
-	        "open-files\n"
-	        "                       limit; ignored by sequential)\n"
-	        "  -t, --timeout DUR    per-request time limit, e.g. 500ms, 10s; 0 = none "
-	        "(default 30s)\n"
-	        "  -w, --work cpu:DUR   CPU-bound work per response, e.g. cpu:5ms (default none)\n"
-	        "  -g, --gil            threads take one global lock for that work, like Python's "
-	        "GIL\n"
-	        "      --cacert PATH    trust the CA certificate(s) in PATH (PEM) for https:// "
-	        "URLs,\n"
-	        "                       instead of the system's (latlab-server writes one)\n",
-	        CLI_DEFAULT_WORKERS);
-	cli_usage_load(f);
-	fprintf(f,
-	        "\n"
-	        "Output:\n"
-	        "  -T, --trace          print \"PID process | TID url : URL\" as each request "
-	        "starts\n"
-	        "  -q, --quiet          no summary (trace lines and files are still written)\n"
-	        "  -j, --json PATH|-    the run(s) as JSON (with -, the summary goes to stderr)\n"
-	        "  -o, --csv PATH|-     one CSV row per request\n"
-	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
-	        "request\n"
-	        "  --per-second PATH|-  one CSV row per second: requests, errors, p50 and p99 "
-	        "(ms)\n"
-	        "\n"
-	        "On a terminal a live line shows progress (done/total or elapsed/duration, req/s,\n"
-	        "errors, p99 so far, time left) unless --quiet, --trace or an output on stdout.\n"
-	        "  -h, --help           this text\n"
-	        "  -V, --version        the version\n"
-	        "\n"
-	        "Under -d or --rate, async keeps %u in flight unless -c says otherwise.\n"
-	        "\n"
-	        "Limits: at most %u requests with --csv, --timeline or compare (%u without),\n"
-	        "%u URLs of %u bytes, %u threads, %u processes,\n"
-	        "%u in flight. Every request carries X-Latlab-Seq: INDEX; a latlab-server answers\n"
-	        "with X-Latlab-Delay-Us, from which the ideal time and the efficiency are "
-	        "computed\n"
-	        "(\"unknown\" against other servers).\n"
-	        "\n"
-	        "Ctrl-C stops the batch: requests in flight finish, the rest count as errors\n"
-	        "(other, \"interrupted\") and the report is still written; a second Ctrl-C ends at "
-	        "once.\n"
-	        "\n"
-	        "Exit status: 0 every request succeeded, 1 some failed (or interrupted), 2 usage "
-	        "error.\n"
-	        "\n"
-	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
-	        "           http://127.0.0.1:8080/google\n",
-	        CLI_DEFAULT_LOAD, CLI_MAX_REQUESTS, CLI_MAX_RUN, CLI_MAX_URLS, CLI_MAX_URL_LEN,
-	        CLI_MAX_THREADS, CLI_MAX_PROCESSES, CLI_MAX_INFLIGHT);
-}
 
 /* 0 when url is an absolute http(s) URL with a host, else -EINVAL + message */
 static int cli_check_url(const char *url, char *err, size_t errlen)
@@ -197,7 +101,7 @@ struct cli_counts {
 	uint64_t repeat, n, c, loops;
 };
 
-enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, CLI_OPT_CACERT };
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, OPT_TRACE_EVENTS, OPT_PLOT, CLI_OPT_CACERT };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -215,6 +119,8 @@ static const struct option cli_opts[] = {
         {"csv", required_argument, NULL, 'o'},
         {"timeline", required_argument, NULL, 's'},
         {"per-second", required_argument, NULL, OPT_PER_SECOND},
+        {"trace-events", required_argument, NULL, OPT_TRACE_EVENTS},
+        {"plot", required_argument, NULL, OPT_PLOT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"cacert", required_argument, NULL, CLI_OPT_CACERT},
@@ -235,27 +141,30 @@ static int cli_parse_rate(const char *arg, struct config *cfg, char *err, size_t
 	return -EINVAL;
 }
 
-/* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
- * -EINVAL with a message; stops at --help or --version. */
-/* the options that take a path (checked after parsing): 1 when ch is one, else 0 */
-static int cli_path_option(int ch, const char *arg, struct config *cfg)
+/* An option that takes a path (checked after parsing) into cfg: 1, or 0 when ch is not one */
+static int cli_parse_output(int ch, const char *arg, struct config *cfg)
 {
-	if (ch == OPT_PER_SECOND)
-		cfg->seconds_path = arg;
-	else if (ch == CLI_OPT_CACERT)
-		cfg->cacert = arg;
-	else
-		return 0;
-	return 1;
+	const char **to = ch == 'j'                ? &cfg->json_path
+	                  : ch == 'o'              ? &cfg->csv_path
+	                  : ch == 's'              ? &cfg->timeline_path
+	                  : ch == OPT_TRACE_EVENTS ? &cfg->trace_events_path
+	                  : ch == OPT_PER_SECOND   ? &cfg->seconds_path
+	                  : ch == OPT_PLOT         ? &cfg->plot_path
+	                  : ch == CLI_OPT_CACERT   ? &cfg->cacert
+	                                           : NULL;
+	if (to)
+		*to = arg;
+	return to != NULL;
 }
 
+/* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
+ * -EINVAL with a message; stops at --help or --version. */
 static int cli_parse_options(int argc, char **argv, struct config *cfg, struct cli_counts *k,
                              char *err, size_t errlen)
 {
 	const struct cli_number numbers[] = {
 	        {'r', "--repeat", "a whole number of passes", CLI_MAX_RUN, &k->repeat},
 	        {'n', "-n", "a whole number of requests", CLI_MAX_RUN, &k->n},
-	        {'c', "-c", "a whole number of workers", CLI_MAX_INFLIGHT, &k->c},
 	        {'t', "--timeout", UNITS_DURATION_FORMS, 0, &cfg->timeout_us},
 	        {'d', "--duration", UNITS_DURATION_FORMS, 0, &cfg->duration_us},
 	        {OPT_LOOPS, "--loops", "a whole number of event loops", CLI_MAX_LOOPS, &k->loops},
@@ -274,9 +183,15 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 				return -EINVAL;
 			continue;
 		}
-		if (cli_path_option(ch, optarg, cfg))
+		if (cli_parse_output(ch, optarg, cfg))
 			continue;
 		switch (ch) {
+		case 'c':
+			if (conc_list_parse(optarg, CLI_MAX_INFLIGHT, &cfg->clist, err, errlen) !=
+			    0)
+				return -EINVAL;
+			k->c = cfg->clist.n == 1 && !cfg->clist.by_mode ? cfg->clist.v[0] : 0;
+			break;
 		case OPT_RATE:
 			if (cli_parse_rate(optarg, cfg, err, errlen) != 0)
 				return -EINVAL;
@@ -295,15 +210,6 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 			break;
 		case 'q':
 			cfg->quiet = 1;
-			break;
-		case 'j':
-			cfg->json_path = optarg;
-			break;
-		case 'o':
-			cfg->csv_path = optarg;
-			break;
-		case 's':
-			cfg->timeline_path = optarg;
 			break;
 		case 'h':
 			cfg->action = CLI_HELP;
@@ -327,7 +233,32 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 	return 0;
 }
 
-#define CLI_MODES "sequential, threads, processes, async or compare"
+#define CLI_MODES "sequential, threads, processes, async, compare or sweep"
+
+/* sweep's MODE[,MODE...] into cfg. 0, or -EINVAL with a message. */
+static int cli_parse_sweep_modes(const char *s, struct config *cfg, char *err, size_t errlen)
+{
+	char buf[128];
+	snprintf(buf, sizeof(buf), "%s", s);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum mode m;
+		if (mode_parse(t, &m) != 0 || cfg->nsweep_modes == MODE_COUNT) {
+			snprintf(
+			        err, errlen,
+			        "sweep: expected MODE[,MODE...] of sequential, threads, processes, "
+			        "async, got '%.60s'",
+			        s);
+			return -EINVAL;
+		}
+		cfg->sweep_modes[cfg->nsweep_modes++] = m;
+	}
+	if (cfg->nsweep_modes == 0) {
+		snprintf(err, errlen, "sweep: expected MODE[,MODE...] before the URLs");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /* MODE URL... from argv[optind]. 0, or -EINVAL with a message. */
 static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *err, size_t errlen)
@@ -338,6 +269,14 @@ static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *e
 	}
 	if (strcmp(argv[optind], "compare") == 0) {
 		cfg->compare = 1;
+	} else if (strcmp(argv[optind], "sweep") == 0) {
+		cfg->sweep = 1;
+		if (++optind >= argc) {
+			snprintf(err, errlen, "sweep: expected MODE[,MODE...] and URLs");
+			return -EINVAL;
+		}
+		if (cli_parse_sweep_modes(argv[optind], cfg, err, errlen) != 0)
+			return -EINVAL;
 	} else if (mode_parse(argv[optind], &cfg->mode) != 0) {
 		snprintf(err, errlen, "unknown mode '%.40s': expected " CLI_MODES, argv[optind]);
 		return -EINVAL;
@@ -360,10 +299,36 @@ static int cli_parse_operands(int argc, char **argv, struct config *cfg, char *e
 	return 0;
 }
 
-/* how many requests a run may have: fewer when each needs a record (CSV, timeline, compare) */
+static int cli_check_c(const struct config *cfg, int threads, int procs, int async, uint64_t c,
+                       char *err, size_t errlen);
+static int cli_check_lists(struct config *cfg, char *err, size_t errlen);
+
+/* 1 when each request of the run needs a record: CSV, timeline, trace events, compare, sweep */
+static int cli_needs_records(const struct config *cfg)
+{
+	return cfg->compare || cfg->sweep || cfg->csv_path || cfg->timeline_path ||
+	       cfg->trace_events_path;
+}
+
+/* how many requests a run may have: fewer when each needs a record */
 static uint64_t cli_max_requests(const struct config *cfg)
 {
-	return cfg->compare || cfg->csv_path || cfg->timeline_path ? CLI_MAX_REQUESTS : CLI_MAX_RUN;
+	return cli_needs_records(cfg) ? CLI_MAX_REQUESTS : CLI_MAX_RUN;
+}
+
+/* -d and --rate against the runs that cannot take them, and -d's bound */
+static int cli_check_load(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->duration_us > CLI_MAX_DURATION) {
+		snprintf(err, errlen, "--duration: at most one week (168h as 10080m)");
+		return -EINVAL;
+	}
+	if ((cfg->compare || cfg->sweep) && (cfg->duration_us || cfg->rate > 0)) {
+		snprintf(err, errlen, "%s: not with %s (it runs one batch per mode or -c)",
+		         cfg->duration_us ? "-d" : "--rate", cfg->compare ? "compare" : "sweep");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* the run's size from -n, --repeat, -d and --rate */
@@ -378,17 +343,12 @@ static int cli_check_size(struct config *cfg, const struct cli_counts *k, char *
 		         k->n ? "-n" : "--repeat");
 		return -EINVAL;
 	}
-	if (cfg->duration_us > CLI_MAX_DURATION) {
-		snprintf(err, errlen, "--duration: at most one week (168h as 10080m)");
+	if (cli_check_load(cfg, err, errlen) != 0)
 		return -EINVAL;
-	}
-	if (cfg->compare && (cfg->duration_us || cfg->rate > 0)) {
-		snprintf(err, errlen, "%s: not with compare (compare runs one batch in each mode)",
-		         cfg->duration_us ? "-d" : "--rate");
-		return -EINVAL;
-	}
 	uint64_t max = cli_max_requests(cfg);
-	const char *why = max == CLI_MAX_REQUESTS ? " with --csv, --timeline or compare" : "";
+	const char *why = max == CLI_MAX_REQUESTS
+	                          ? " with --csv, --timeline, --trace-events, compare or sweep"
+	                          : "";
 	uint64_t repeat = k->repeat ? k->repeat : 1;
 	double n;
 	if (cfg->duration_us && cfg->rate > 0)
@@ -415,16 +375,36 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 {
 	if (cli_check_size(cfg, k, err, errlen) != 0)
 		return -EINVAL;
-	if (k->loops && (cfg->compare || cfg->mode != MODE_ASYNC)) {
+	if (k->loops && (cfg->compare || cfg->sweep || cfg->mode != MODE_ASYNC)) {
 		snprintf(err, errlen, "--loops: only for async (event loops on their own threads)");
 		return -EINVAL;
 	}
 	cfg->loops = k->loops ? (unsigned)k->loops : 1;
+	if (cfg->sweep || cfg->clist.by_mode)
+		return cli_check_lists(cfg, err, errlen);
+	if (cfg->clist.n > 1) {
+		snprintf(err, errlen,
+		         "-c: a list of values is for sweep (e.g. latlab-client sweep "
+		         "threads -c 1,2,4,8 URL)");
+		return -EINVAL;
+	}
 	if (!k->c)
 		return 0;
 	int threads = cfg->compare || cfg->mode == MODE_THREADS;
 	int procs = cfg->compare || cfg->mode == MODE_PROCESSES;
 	int async = cfg->compare || cfg->mode == MODE_ASYNC;
+	if (cli_check_c(cfg, threads, procs, async, k->c, err, errlen) != 0)
+		return -EINVAL;
+	cfg->concurrency = (unsigned)k->c;
+	return 0;
+}
+
+/* c against the limits of the modes that use it */
+static int cli_check_c(const struct config *cfg, int threads, int procs, int async, uint64_t c,
+                       char *err, size_t errlen)
+{
+	struct cli_counts one = {0, 0, c, 0};
+	const struct cli_counts *k = &one;
 	if (threads && k->c > CLI_MAX_THREADS) {
 		snprintf(err, errlen, "-c: at most %u threads", CLI_MAX_THREADS);
 		return -EINVAL;
@@ -441,11 +421,55 @@ static int cli_check_counts(struct config *cfg, const struct cli_counts *k, char
 		         (unsigned long long)k->c, cfg->inflight_cap);
 		return -EINVAL;
 	}
-	cfg->concurrency = (unsigned)k->c;
+	return 0;
+}
+
+/* sweep's list (default 1,2,4,...,100) and compare's MODE=N pairs against their modes' limits */
+static int cli_check_lists(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->clist.by_mode && !cfg->compare) {
+		snprintf(err, errlen,
+		         "-c: MODE=N settings are for compare (e.g. -c "
+		         "threads=10,processes=4,async=100)");
+		return -EINVAL;
+	}
+	if (cfg->compare) {
+		for (int m = MODE_THREADS; m < MODE_COUNT; m++)
+			if (cfg->clist.per_mode[m] &&
+			    cli_check_c(cfg, m == MODE_THREADS, m == MODE_PROCESSES,
+			                m == MODE_ASYNC, cfg->clist.per_mode[m], err, errlen) != 0)
+				return -EINVAL;
+		return 0;
+	}
+	if (cfg->clist.n == 0) {
+		static const unsigned dflt[] = {1, 2, 4, 8, 16, 32, 64, 100};
+		cfg->clist.n = sizeof(dflt) / sizeof(dflt[0]);
+		memcpy(cfg->clist.v, dflt, sizeof(dflt));
+	}
+	for (size_t i = 0; i < cfg->clist.n; i++)
+		for (size_t j = 0; j < cfg->nsweep_modes; j++) {
+			enum mode m = cfg->sweep_modes[j];
+			if (cli_check_c(cfg, m == MODE_THREADS, m == MODE_PROCESSES,
+			                m == MODE_ASYNC, cfg->clist.v[i], err, errlen) != 0)
+				return -EINVAL;
+		}
 	return 0;
 }
 
 /* the checks between output flags */
+/* 1 when path names a raster image or PDF (.png, .jpg, ...), which --timeline cannot write */
+static int cli_raster_path(const char *path)
+{
+	static const char *const exts[] = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf"};
+	size_t len = strlen(path);
+	for (size_t k = 0; k < sizeof(exts) / sizeof(exts[0]); k++) {
+		size_t e = strlen(exts[k]);
+		if (len >= e && strcasecmp(path + len - e, exts[k]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->gil && !cfg->work_cpu_us) {
@@ -460,12 +484,35 @@ static int cli_check_outputs(const struct config *cfg, char *err, size_t errlen)
 		         "--json -, --csv - and --per-second -: only one of them can use stdout");
 		return -EINVAL;
 	}
-	if (cfg->seconds_path && cfg->compare) {
-		snprintf(err, errlen, "--per-second: one run's timeline, not with compare");
+	if (cfg->seconds_path && (cfg->compare || cfg->sweep)) {
+		snprintf(err, errlen, "--per-second: one run's timeline, not with %s",
+		         cfg->compare ? "compare" : "sweep");
 		return -EINVAL;
 	}
 	if (cfg->timeline_path && strcmp(cfg->timeline_path, "-") == 0) {
 		snprintf(err, errlen, "--timeline: expected a file path (PATH.svg), not -");
+		return -EINVAL;
+	}
+	if (cfg->plot_path && !cfg->sweep) {
+		snprintf(err, errlen,
+		         "--plot: only sweep draws a plot (latlab-client sweep MODE -c "
+		         "LIST --plot PATH.svg URL)");
+		return -EINVAL;
+	}
+	if (cfg->plot_path &&
+	    (strcmp(cfg->plot_path, "-") == 0 || cli_raster_path(cfg->plot_path))) {
+		snprintf(err, errlen, "--plot: expected PATH.svg, got '%.100s'", cfg->plot_path);
+		return -EINVAL;
+	}
+	if (cfg->trace_events_path && strcmp(cfg->trace_events_path, "-") == 0) {
+		snprintf(err, errlen, "--trace-events: expected a file path (PATH.json), not -");
+		return -EINVAL;
+	}
+	if (cfg->timeline_path && cli_raster_path(cfg->timeline_path)) {
+		snprintf(err, errlen,
+		         "--timeline: expected PATH.svg (the picture is SVG; for a PNG run "
+		         "rsvg-convert -w 1600 -o out.png out.svg), got '%.100s'",
+		         cfg->timeline_path);
 		return -EINVAL;
 	}
 	return 0;
@@ -510,6 +557,8 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 		c = cfg->concurrency                    ? cfg->concurrency
 		    : cfg->duration_us || cfg->rate > 0 ? CLI_DEFAULT_LOAD
 		                                        : cfg->n;
+	if (cfg->clist.by_mode && cfg->clist.per_mode[m])
+		c = cfg->clist.per_mode[m];
 	if (m == MODE_ASYNC && c > cfg->inflight_cap)
 		c = cfg->inflight_cap;
 	return (unsigned)run_workers(c, 1, cfg->n);
@@ -517,7 +566,7 @@ unsigned cli_concurrency(const struct config *cfg, enum mode m)
 
 size_t cli_keep_records(const struct config *cfg)
 {
-	if (!cfg->compare && !cfg->csv_path && !cfg->timeline_path)
+	if (!cli_needs_records(cfg))
 		return 0;
 	return cfg->n < CLI_MAX_RECORDS ? cfg->n : CLI_MAX_RECORDS;
 }

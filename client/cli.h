@@ -3,6 +3,7 @@
 #define LATLAB_CLI_H
 
 #include "batch.h"
+#include "conclist.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -41,6 +42,12 @@ struct config {
 	const char *json_path; /* NULL: none; "-": stdout */
 	const char *csv_path;  /* NULL: none; "-": stdout */
 	const char *timeline_path;
+	const char *trace_events_path; /* NULL: none */
+	struct conc_list clist;        /* -c as given (one value, a list, or MODE=N pairs) */
+	int sweep;                     /* MODE sweep: modes[] at each of clist's values */
+	enum mode sweep_modes[MODE_COUNT];
+	size_t nsweep_modes;
+	const char *plot_path;    /* sweep --plot PATH.svg; NULL: none */
 	const char *seconds_path; /* --per-second: NULL none, "-" stdout */
 	uint64_t duration_us;     /* -d: 0 none */
 	double rate;              /* --rate: 0 none */
@@ -61,7 +68,7 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 unsigned cli_concurrency(const struct config *cfg, enum mode m);
 
 /* Per-request records the run must keep for the outputs cfg asks for (CSV, timeline,
- * compare): cfg->n capped at CLI_MAX_RECORDS, or 0 when none asks. */
+ * --trace-events, compare, sweep): cfg->n capped at CLI_MAX_RECORDS, or 0 when none asks. */
 size_t cli_keep_records(const struct config *cfg);
 
 /* Prints the usage text (man-page style) to f; never fails loudly. */

@@ -51,6 +51,8 @@ void collect_done(struct collect *c, const struct req_result *q)
 	pthread_mutex_lock(&c->mu);
 	if (stats_add(c->st, q) != 0)
 		c->failed = 1;
+	if (q->end_us > q->start_us)
+		c->busy_us += q->end_us - q->start_us;
 	size_t i = q->index;
 	if (c->delays && i < c->ndelays)
 		c->delays[i] = q->delay_us < 0 ? -1 : q->delay_us + q->queue_us; /* imposed */

@@ -25,7 +25,8 @@ struct collect {
 	size_t dropped;  /* records not kept (index >= keep) */
 	int64_t *delays; /* by index, ndelays entries (-1 unknown); NULL: not kept */
 	size_t ndelays;
-	int failed; /* out of memory while keeping something */
+	int failed;       /* out of memory while keeping something */
+	uint64_t busy_us; /* end - start summed: requests in flight over time (concurrency) */
 };
 
 /* Sets c up for batch b. 0, or -ENOMEM (c is then safe to collect_fini). */

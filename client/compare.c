@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define COMPARE_MAX_SPANS (64u << 20) /* a child claiming more is not believed */
+
 struct compare_head {
 	int rc;         /* the mode's return value */
 	struct run run; /* results pointer is meaningless on the other side */
@@ -53,12 +55,14 @@ static void compare_child(const struct batch *b, enum mode m, int fd)
 	head.rc = run_mode(m, b, r);
 	head.run = *r;
 	head.run.results = NULL;
+	head.run.spans = NULL;
 	head.run.delays = NULL;
 	head.run.stats = NULL;
 	if (head.rc == 0 && r->nresults != r->n)
 		head.rc = -ENOMEM; /* compare keeps every record */
 	if (fdio_write_all(fd, &head, sizeof(head)) != 0 ||
-	    (head.rc == 0 && fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0))
+	    (head.rc == 0 && fdio_write_all(fd, r->results, r->n * sizeof(*r->results)) != 0) ||
+	    (head.rc == 0 && fdio_write_all(fd, r->spans, r->nspans * sizeof(*r->spans)) != 0))
 		_exit(4);
 	run_free(r);
 	close(fd);
@@ -79,10 +83,19 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	struct compare_head head;
 	int forwarded = 0;
 	int rc = compare_read_all(fd, &head, sizeof(head), pid, &forwarded);
+	struct span *spans = NULL;
 	if (rc == 0 && head.rc == 0 && head.run.n == r->n)
 		rc = compare_read_all(fd, r->results, r->n * sizeof(*r->results), pid, &forwarded);
 	else if (rc == 0 && head.rc == 0)
 		rc = -1;
+	if (rc == 0 && head.rc == 0 && head.run.nspans > 0) {
+		spans = head.run.nspans <= COMPARE_MAX_SPANS
+		                ? malloc(head.run.nspans * sizeof(*spans))
+		                : NULL;
+		if (!spans || compare_read_all(fd, spans, head.run.nspans * sizeof(*spans), pid,
+		                               &forwarded) != 0)
+			rc = -1;
+	}
 	close(fd);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -91,11 +104,13 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 		struct req_result *keep = r->results;
 		*r = head.run;
 		r->results = keep;
+		r->spans = spans;
 		r->nresults = r->n;
 		for (size_t i = 0; i < r->n; i++)
 			r->results[i].errmsg[sizeof(r->results[i].errmsg) - 1] = '\0';
 		return run_restat(r);
 	}
+	free(spans);
 	char why[64];
 	if (rc == 0)
 		snprintf(why, sizeof(why), "%s", strerror(-head.rc));
@@ -106,6 +121,14 @@ static int compare_one(const struct batch *b, enum mode m, struct run *r)
 	for (size_t i = 0; i < r->n; i++)
 		http_record_error(&r->results[i], b, i, ERR_OTHER, why, 0);
 	return run_restat(r);
+}
+
+int compare_mode(const struct batch *b, enum mode m, unsigned c, struct run *r)
+{
+	struct batch bm = *b;
+	bm.concurrency = c;
+	r->concurrency = (unsigned)run_workers(c, b->n, b->n);
+	return compare_one(&bm, m, r);
 }
 
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],

@@ -12,6 +12,11 @@
  * run_free; the rest are NULL) and returns k: 4, or fewer when Ctrl-C stopped the comparison
  * after mode k. A mode whose child fails is recorded with every request ERR_OTHER. Returns
  * -ENOMEM / -errno when no run could be made at all. Call with no other threads running. */
+/* Runs mode m with concurrency c (0: all) on b in a forked child, filling r (allocated with
+ * run_new(m, b->n)). 0, or -errno when no child could run; a child that fails is recorded
+ * with every request ERR_OTHER. Call with no other threads running. */
+int compare_mode(const struct batch *b, enum mode m, unsigned c, struct run *r);
+
 int compare_run(const struct batch *b, const unsigned conc[COMPARE_NMODES],
                 struct run *runs[COMPARE_NMODES]);
 

@@ -160,7 +160,7 @@ int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint
 	x->errbuf[0] = '\0';
 	snprintf(x->seq_header, sizeof(x->seq_header), "X-Latlab-Seq: %zu", i);
 	if (b->trace)
-		trace_request(x->pid, x->tid, b->urls[u]);
+		trace_request(b->trace_fd, x->pid, x->tid, b->urls[u]);
 	res->start_us = clock_now_us() - x->t0_us;
 	if (u != x->url_index) {
 		x->url_index = SIZE_MAX;

@@ -8,7 +8,10 @@
 #include "modes.h"
 #include "report.h"
 #include "stop.h"
+#include "sweep.h"
 #include "timeline.h"
+#include "tlcmd.h"
+#include "trace_events.h"
 #include "work.h"
 
 #include <curl/curl.h>
@@ -41,19 +44,44 @@ static int main_check_output(const char *flag, const char *path)
 	return 0;
 }
 
+/* 1 when stdout is the JSON or CSV document (--json -, --csv - or --per-second -) */
+static int main_stdout_taken(const struct config *cfg)
+{
+	return (cfg->json_path && strcmp(cfg->json_path, "-") == 0) ||
+	       (cfg->csv_path && strcmp(cfg->csv_path, "-") == 0) ||
+	       (cfg->seconds_path && strcmp(cfg->seconds_path, "-") == 0);
+}
+
+static int main_report_all(const struct config *cfg, struct run *const *runs,
+                           const struct run **cruns, struct summary *sums, size_t nruns);
+
 /* summaries, JSON, CSV and timeline for runs[0..nruns); returns the exit status */
 static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns)
 {
-	struct summary sums[COMPARE_NMODES];
-	const struct run *cruns[COMPARE_NMODES];
-	int compare = cfg->compare;
+	struct summary *sums = calloc(nruns ? nruns : 1, sizeof(*sums));
+	const struct run **cruns = calloc(nruns ? nruns : 1, sizeof(*cruns));
+	int status = sums && cruns ? main_report_all(cfg, runs, cruns, sums, nruns) : 1;
+	if (!sums || !cruns)
+		fprintf(stderr, "latlab-client: out of memory\n");
+	free(cruns);
+	free(sums);
+	return status;
+}
+
+/* main_report with its arrays: cruns[k] = runs[k], sums[k] filled here */
+static int main_report_all(const struct config *cfg, struct run *const *runs,
+                           const struct run **cruns, struct summary *sums, size_t nruns)
+{
+	int compare = cfg->compare || cfg->sweep;
 	int status = 0;
 	char err[256];
 	for (size_t k = 0; k < nruns; k++) {
 		cruns[k] = runs[k];
 		if (runs[k]->records_dropped)
 			fprintf(stderr,
-			        "latlab-client: --csv/--timeline: kept the records of the first "
+			        "latlab-client: --csv/--timeline/--trace-events: kept the records "
+			        "of "
+			        "the first "
 			        "%zu "
 			        "requests; %zu more are in the summary and JSON only\n",
 			        runs[k]->nresults, runs[k]->records_dropped);
@@ -76,14 +104,27 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 		report_print_run(out, runs[0], &sums[0], cfg->urls, cfg->nurls);
 	}
 	fflush(out);
-	if (cfg->json_path &&
-	    report_write_json(cfg->json_path, cruns, sums, nruns, compare, err, sizeof(err)) != 0) {
+	if (cfg->json_path && (cfg->sweep ? report_write_json_list(cfg->json_path, "sweep", cruns,
+	                                                           sums, nruns, err, sizeof(err))
+	                                  : report_write_json(cfg->json_path, cruns, sums, nruns,
+	                                                      compare, err, sizeof(err))) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 1;
 	}
 	if (cfg->csv_path && report_write_csv(cfg->csv_path, cruns, nruns, cfg->urls, cfg->nurls,
 	                                      compare, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
+		status = 1;
+	}
+	if (cfg->plot_path && sweep_plot(cfg->plot_path, cruns, sums, nruns, cfg->work_cpu_us, err,
+	                                 sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: --plot: %s\n", err);
+		status = 1;
+	}
+	if (cfg->trace_events_path &&
+	    trace_events_write(cfg->trace_events_path, cruns, nruns, cfg->urls, cfg->nurls, err,
+	                       sizeof(err)) != 0) {
+		fprintf(stderr, "latlab-client: --trace-events: %s\n", err);
 		status = 1;
 	}
 	if (cfg->seconds_path && !compare &&
@@ -108,22 +149,30 @@ static int main_run(const struct config *cfg)
 	        .timeout_us = cfg->timeout_us,
 	        .work = {.cpu_us = cfg->work_cpu_us, .gil = cfg->gil},
 	        .trace = cfg->trace,
+	        .trace_fd = main_stdout_taken(cfg) ? STDERR_FILENO : STDOUT_FILENO,
 	        .duration_us = cfg->duration_us,
 	        .rate = cfg->rate,
 	        .keep_records = cli_keep_records(cfg),
 	        .loops = cfg->loops,
 	        /* the live line: on a terminal, when stdout carries nothing else */
-	        .progress = !cfg->compare && !cfg->quiet && !cfg->trace && isatty(1) &&
-	                    !(cfg->json_path && strcmp(cfg->json_path, "-") == 0) &&
-	                    !(cfg->csv_path && strcmp(cfg->csv_path, "-") == 0),
+	        .progress = !cfg->compare && !cfg->sweep && !cfg->quiet && !cfg->trace &&
+	                    isatty(1) && !main_stdout_taken(cfg),
 	        .cacert = cfg->cacert,
 	};
 	b.work.iters = work_calibrate(cfg->work_cpu_us);
-	struct run *runs[COMPARE_NMODES] = {NULL};
+	struct run *fixed[COMPARE_NMODES] = {NULL};
+	struct run **runs = fixed;
 	size_t nruns = 0;
 	int rc;
 	fflush(stdout);
-	if (cfg->compare) {
+	if (cfg->sweep) {
+		rc = sweep_run(&b, cfg->sweep_modes, cfg->nsweep_modes, cfg->clist.v, cfg->clist.n,
+		               &runs);
+		if (rc < 0)
+			runs = fixed;
+		nruns = rc > 0 ? (size_t)rc : 0;
+		rc = rc < 0 ? rc : 0;
+	} else if (cfg->compare) {
 		unsigned conc[COMPARE_NMODES] = {
 		        cli_concurrency(cfg, MODE_SEQUENTIAL), cli_concurrency(cfg, MODE_THREADS),
 		        cli_concurrency(cfg, MODE_PROCESSES), cli_concurrency(cfg, MODE_ASYNC)};
@@ -142,13 +191,18 @@ static int main_run(const struct config *cfg)
 		                "errors (other)\n");
 	if (rc != 0) {
 		fprintf(stderr, "latlab-client: %s: the run could not happen: %s\n",
-		        cfg->compare ? "compare" : mode_name(cfg->mode), strerror(-rc));
+		        cfg->sweep     ? "sweep"
+		        : cfg->compare ? "compare"
+		                       : mode_name(cfg->mode),
+		        strerror(-rc));
 		status = 1;
 	} else {
 		status = main_report(cfg, runs, nruns);
 	}
-	for (size_t k = 0; k < COMPARE_NMODES; k++)
+	for (size_t k = 0; k < (runs == fixed ? (size_t)COMPARE_NMODES : nruns); k++)
 		run_free(runs[k]);
+	if (runs != fixed)
+		free(runs);
 	return stop_requested() && status == 0 ? 1 : status;
 }
 
@@ -162,7 +216,9 @@ int main(int argc, char **argv)
 	struct config cfg;
 	char err[300];
 	int status;
-	if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+	if (argc > 1 && strcmp(argv[1], "timeline") == 0) {
+		status = tlcmd_main(argc - 1, argv + 1);
+	} else if (argc > 1 && strcmp(argv[1], "merge") == 0) {
 		status = merge_main(argc - 1, argv + 1);
 	} else if (cli_parse(argc, argv, &cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
@@ -175,7 +231,8 @@ int main(int argc, char **argv)
 		status = 0;
 	} else if (main_check_output("--json", cfg.json_path) ||
 	           main_check_output("--csv", cfg.csv_path) ||
-	           main_check_output("--timeline", cfg.timeline_path)) {
+	           main_check_output("--timeline", cfg.timeline_path) ||
+	           main_check_output("--trace-events", cfg.trace_events_path)) {
 		status = 2;
 	} else {
 		stop_install(); /* Ctrl-C: stop the batch, still report what finished */

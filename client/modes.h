@@ -9,13 +9,16 @@
 #ifndef LATLAB_MODES_H
 #define LATLAB_MODES_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct batch;
 struct run;
 struct req_result;
 struct http_xfer;
+struct span_log;
 struct sched;
 struct collect;
 
@@ -65,6 +68,14 @@ int run_mode(enum mode m, const struct batch *b, struct run *out);
 /* Does the batch's CPU work (--work) for the response just received on x; nothing without
  * --work. Callers that serialise it (--gil) hold their lock around the call. */
 void run_work(const struct batch *b, const struct http_xfer *x);
+
+/* Runs request i of rn's batch on x as worker w and then its CPU work (under gil when not
+ * NULL), filling res (its due_us kept) and logging into log what the worker did: the
+ * transfer (network wait), the wait for gil, and the work (on CPU), each with the CPU that
+ * clock clk says it used; the transfer counts in rn->sched's in-flight gauge. The caller
+ * waits for the due time before and hands res to the collector after. */
+void run_request(const struct runner *rn, struct http_xfer *x, size_t i, uint32_t w,
+                 pthread_mutex_t *gil, clockid_t clk, struct span_log *log, struct req_result *res);
 
 /* Records res, a request that started and will not finish, as ERR_OTHER why, ending now and
  * keeping its start, and hands it to rn->col. */

@@ -5,6 +5,7 @@
  * unfinished request as ERR_OTHER "worker died". */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "clock.h"
 #include "collect.h"
@@ -29,6 +30,9 @@ struct proc_msg {
 	uint32_t kind;
 	uint32_t pad;
 	struct req_result res;
+	uint32_t nspans; /* DONE: what the worker did for this request, spans[0..nspans) */
+	uint32_t pad2;
+	struct span spans[3];
 };
 
 struct proc_worker {
@@ -45,7 +49,8 @@ struct proc_pool {
 	const struct runner *rn;
 	struct proc_worker *w;
 	struct pollfd *pfd;
-	size_t started; /* workers forked: w[0, started) */
+	size_t started;      /* workers forked: w[0, started) */
+	struct span_log log; /* the workers' spans as their DONE messages arrive */
 };
 
 /* The child's whole life: never returns. */
@@ -57,6 +62,7 @@ static void proc_child(const struct runner *rn, int fd, uint32_t id)
 		_exit(3); /* the parent records this worker's share as "worker died" */
 	struct proc_msg m;
 	memset(&m, 0, sizeof(m));
+	struct span_log log = {0};
 	size_t i;
 	uint64_t due;
 	/* the parent records what nobody took as interrupted */
@@ -76,14 +82,17 @@ static void proc_child(const struct runner *rn, int fd, uint32_t id)
 		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
 		sched_wait(rn->sched, due);
-		http_xfer_perform(x, b, i, id, &m.res);
-		run_work(b, x);
+		log.n = 0;
+		run_request(rn, x, i, id, NULL, CLOCK_PROCESS_CPUTIME_ID, &log, &m.res);
+		m.nspans = log.n < 3 ? (uint32_t)log.n : 3;
+		memcpy(m.spans, log.v, m.nspans * sizeof(m.spans[0]));
 		m.kind = PROC_MSG_DONE;
 		if (fdio_write_all(fd, &m, sizeof(m)) != 0)
 			_exit(4);
 	}
 	http_xfer_cleanup(x);
 	free(x);
+	span_log_free(&log);
 	close(fd);
 	_exit(0);
 }
@@ -116,7 +125,7 @@ static int proc_spawn(struct proc_pool *P)
 }
 
 /* a message from worker w is complete: file it */
-static void proc_take(const struct proc_pool *P, struct proc_worker *w)
+static void proc_take(struct proc_pool *P, struct proc_worker *w)
 {
 	size_t i = w->msg.res.index;
 	if (i >= P->rn->b->n)
@@ -128,6 +137,13 @@ static void proc_take(const struct proc_pool *P, struct proc_worker *w)
 	} else if (w->msg.kind == PROC_MSG_DONE && w->pending == i) {
 		collect_done(P->rn->col, &w->msg.res);
 		w->pending = SIZE_MAX;
+		for (uint32_t k = 0; k < w->msg.nspans && k < 3; k++) {
+			const struct span *sp = &w->msg.spans[k];
+			if (sp->state >= WS_NSTATES || sp->end_us < sp->start_us)
+				continue; /* not ours to trust */
+			span_log_add(&P->log, sp->worker, (enum wstate)sp->state, sp->start_us,
+			             sp->end_us, sp->cpu_us);
+		}
 	}
 }
 
@@ -225,6 +241,7 @@ int mode_processes(struct runner *rn)
 	else if (rc == 0)
 		rc = -EAGAIN;
 out:
+	activity_take(rn->out, &P.log);
 	free(P.pfd);
 	free(P.w);
 	return rc;

@@ -24,7 +24,10 @@ struct summary {
 	size_t errors[ERR_NCLASSES]; /* by class; errors[ERR_NONE] is unused */
 	size_t failed;               /* n - ok */
 	uint64_t wall_us;
-	double rps; /* requests finished per second of wall time */
+	double rps;         /* responses received per second of wall time */
+	int rps_known;      /* some response was received (else req/s and speed-up are unknown) */
+	size_t interrupted; /* requests recorded as interrupted (Ctrl-C): a partial run */
+	size_t no_delay_ok; /* requests that succeeded without an X-Latlab-Delay-Us header */
 	/* latency (end - start) of the requests that got an HTTP response */
 	size_t lat_count;
 	uint64_t lat_min_us, lat_p50_us, lat_p90_us, lat_p99_us, lat_max_us;
@@ -41,13 +44,19 @@ struct summary {
 	double efficiency;  /* ideal / wall when ideal_known */
 	size_t first_error; /* index of the first failed request; SIZE_MAX: none */
 	uint32_t first_error_url;
+	enum err_class first_error_err;
 	const char *first_error_msg; /* borrowed from the run's stats */
 	const struct stats *st;      /* the run's stats, borrowed */
+	struct activity act;         /* concurrency and parallelism as measured */
 };
 
 /* Fills *s from r's stats (computing them from r's records first when r has none). Returns
  * 0 or -ENOMEM. s borrows from r: use it while r lives. */
 int report_summarize(struct run *r, struct summary *s);
+
+/* The speed-up of s over base (base wall / s wall) into *out: 1, or 0 when there is none to
+ * give (no base, no response, either run cut short). */
+int report_speedup(const struct summary *s, const struct summary *base, double *out);
 
 /* Prints the human summary of one run to f. urls name r's batch. */
 void report_print_run(FILE *f, const struct run *r, const struct summary *s,
@@ -82,6 +91,11 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
  * errno with a one-line message in err. */
 int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
                       size_t nruns, int compare, char *err, size_t errlen);
+
+/* Writes {key: [run, ...]} (each run's object, no speed-up) to path as report_write_json does.
+ * Returns 0, or a negative errno with a one-line message in err. */
+int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
+                           const struct summary *sums, size_t nruns, char *err, size_t errlen);
 
 /* Writes the CSV header and one row per request of every run (with a trailing "mode" column
  * when compare) to path ("-": stdout; a file is replaced whole). Returns 0, or a negative

@@ -5,6 +5,7 @@
 
 #include "batch.h"
 #include "clock.h"
+#include "activity.h"
 #include "collect.h"
 #include "heap.h"
 #include "http.h"
@@ -45,6 +46,7 @@ void run_free(struct run *r)
 	if (!r)
 		return;
 	free(r->results);
+	free(r->spans);
 	free(r->delays);
 	stats_free(r->stats);
 	free(r);
@@ -122,6 +124,31 @@ void run_work(const struct batch *b, const struct http_xfer *x)
 		return;
 	volatile uint64_t sink = work_burn(b->work.iters, x->body, x->body_len);
 	(void)sink; /* the loop's result is kept, so the compiler cannot drop it */
+}
+
+void run_request(const struct runner *rn, struct http_xfer *x, size_t i, uint32_t w,
+                 pthread_mutex_t *gil, clockid_t clk, struct span_log *log, struct req_result *res)
+{
+	const struct batch *b = rn->b;
+	uint64_t c0 = activity_cpu_now_us(clk);
+	sched_begin(rn->sched);
+	http_xfer_perform(x, b, i, w, res);
+	sched_end(rn->sched);
+	uint64_t c1 = activity_cpu_now_us(clk);
+	span_log_add(log, w, WS_NET, res->start_us, res->end_us, c1 - c0);
+	if (!b->work.iters)
+		return;
+	uint64_t t1 = clock_now_us() - rn->t0;
+	if (gil)
+		pthread_mutex_lock(gil);
+	uint64_t t2 = clock_now_us() - rn->t0, c2 = activity_cpu_now_us(clk);
+	if (gil)
+		span_log_add(log, w, WS_GIL, t1, t2, c2 - c1);
+	run_work(b, x);
+	uint64_t c3 = activity_cpu_now_us(clk), t3 = clock_now_us() - rn->t0;
+	if (gil)
+		pthread_mutex_unlock(gil);
+	span_log_add(log, w, WS_CPU, t2, t3, c3 - c2);
 }
 
 void run_cut_short(const struct runner *rn, struct req_result *res, const char *why)
@@ -212,6 +239,8 @@ static int run_finish(const struct runner *rn, struct collect *col, size_t total
 	out->rate = rn->b->rate;
 	out->duration_us = rn->b->duration_us;
 	out->records_dropped = col->dropped;
+	out->busy_us = col->busy_us;
+	out->in_flight_max = sched_in_flight_max(rn->sched);
 	col->recs = NULL;
 	col->delays = NULL;
 	col->st = NULL;
@@ -238,6 +267,7 @@ int run_mode(enum mode m, const struct batch *b, struct run *out)
 	rn.workers = m == MODE_SEQUENTIAL ? 1 : run_workers(b->concurrency, all, b->n);
 	struct cost_mark mark;
 	cost_begin(&mark);
+	out->spans_known = 1; /* until a worker's spans are lost */
 	rn.t0 = clock_now_us();
 	sched_init(s, b, rn.t0);
 	struct progress *pg = b->progress ? progress_start(b, &col, rn.t0, 1) : NULL;

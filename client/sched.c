@@ -17,6 +17,8 @@ void sched_init(struct sched *s, const struct batch *b, uint64_t t0)
 	s->t0 = t0;
 	atomic_init(&s->next, 0);
 	atomic_init(&s->stopped, 0);
+	atomic_init(&s->in_flight, 0);
+	atomic_init(&s->in_flight_max, 0);
 }
 
 int sched_claim(struct sched *s, size_t *i, uint64_t *due_us)
@@ -48,6 +50,24 @@ size_t sched_claimed(const struct sched *s)
 {
 	size_t k = atomic_load(&((struct sched *)s)->next);
 	return k < s->n ? k : s->n;
+}
+
+void sched_begin(struct sched *s)
+{
+	size_t now = atomic_fetch_add(&s->in_flight, 1) + 1;
+	size_t max = atomic_load(&s->in_flight_max);
+	while (now > max && !atomic_compare_exchange_weak(&s->in_flight_max, &max, now))
+		;
+}
+
+void sched_end(struct sched *s)
+{
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+size_t sched_in_flight_max(const struct sched *s)
+{
+	return atomic_load(&((struct sched *)s)->in_flight_max);
 }
 
 void sched_wait(const struct sched *s, uint64_t due_us)

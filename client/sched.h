@@ -22,6 +22,10 @@ struct sched {
 	uint64_t t0;        /* the run's start, CLOCK_MONOTONIC microseconds */
 	atomic_size_t next; /* the next index to hand out (may pass n) */
 	atomic_int stopped; /* set by sched_stop: hand out nothing more */
+	/* the in-flight gauge (concurrency without per-request records): transfers between
+	 * sched_begin and sched_end now, and the most at once */
+	atomic_size_t in_flight;
+	atomic_size_t in_flight_max;
 };
 
 /* Sets s up for batch b starting at t0 (CLOCK_MONOTONIC us). */
@@ -37,6 +41,15 @@ void sched_stop(struct sched *s);
 
 /* The requests handed out so far (at most n). */
 size_t sched_claimed(const struct sched *s);
+
+/* A transfer starts: counts it in flight and raises the maximum. Thread- and process-safe. */
+void sched_begin(struct sched *s);
+
+/* A transfer started with sched_begin has ended. */
+void sched_end(struct sched *s);
+
+/* The most transfers in flight at once so far. */
+size_t sched_in_flight_max(const struct sched *s);
 
 /* Sleeps until t0 + due_us (at once when that has passed); wakes early on Ctrl-C. */
 void sched_wait(const struct sched *s, uint64_t due_us);

@@ -1,6 +1,7 @@
 /* sequential.c -- the baseline: one reused easy handle, one request after another. */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "collect.h"
 #include "http.h"
@@ -15,6 +16,7 @@ int mode_sequential(struct runner *rn)
 	int rc = http_xfer_init(&x, b, rn->t0);
 	if (rc != 0)
 		return rc;
+	struct span_log log = {.max = ACTIVITY_MAX_SPANS};
 	struct req_result res;
 	memset(&res, 0, sizeof(res));
 	size_t i;
@@ -22,10 +24,10 @@ int mode_sequential(struct runner *rn)
 	while (sched_claim(rn->sched, &i, &due)) {
 		sched_wait(rn->sched, due);
 		res.due_us = due;
-		http_xfer_perform(&x, b, i, 0, &res);
-		run_work(b, &x);
+		run_request(rn, &x, i, 0, NULL, CLOCK_THREAD_CPUTIME_ID, &log, &res);
 		collect_done(rn->col, &res);
 	}
 	http_xfer_cleanup(&x);
+	activity_take(rn->out, &log);
 	return 1;
 }

@@ -3,6 +3,7 @@
 #include "stats.h"
 
 #include "histogram.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -104,11 +105,13 @@ static struct stats_second *stats_second(struct stats *s, uint64_t k)
 	return &s->seconds[k];
 }
 
-static void stats_note_error(struct stats *s, uint64_t index, uint32_t url, const char *msg)
+static void stats_note_error(struct stats *s, uint64_t index, uint32_t url, enum err_class e,
+                             const char *msg)
 {
 	if (s->has_first_error && s->first_error_index <= index)
 		return;
 	s->has_first_error = 1;
+	s->first_error_err = e;
 	s->first_error_index = index;
 	s->first_error_url = url;
 	snprintf(s->first_error_msg, sizeof(s->first_error_msg), "%s", msg);
@@ -118,11 +121,13 @@ int stats_add(struct stats *s, const struct req_result *q)
 {
 	enum err_class e = (unsigned)q->err < ERR_NCLASSES ? q->err : ERR_OTHER;
 	s->count++;
-	if (e == ERR_NONE)
+	if (e == ERR_NONE) {
 		s->ok++;
-	else {
+		s->no_delay_ok += q->delay_us < 0;
+	} else {
 		s->errors[e]++;
-		stats_note_error(s, q->index, q->url_index, q->errmsg);
+		s->interrupted += e == ERR_OTHER && strcmp(q->errmsg, STOP_MSG) == 0;
+		stats_note_error(s, q->index, q->url_index, e, q->errmsg);
 	}
 	if (q->end_us > s->last_end_us)
 		s->last_end_us = q->end_us;
@@ -165,7 +170,9 @@ void stats_add_missing(struct stats *s, uint64_t count, uint64_t index, uint32_t
 		return;
 	s->count += count;
 	s->errors[ERR_OTHER] += count;
-	stats_note_error(s, index, url, why);
+	if (strcmp(why, STOP_MSG) == 0)
+		s->interrupted += count;
+	stats_note_error(s, index, url, ERR_OTHER, why);
 }
 
 int stats_merge(struct stats *dst, const struct stats *src)
@@ -179,6 +186,8 @@ int stats_merge(struct stats *dst, const struct stats *src)
 	for (int e = 0; e < ERR_NCLASSES; e++)
 		dst->errors[e] += src->errors[e];
 	dst->late += src->late;
+	dst->interrupted += src->interrupted;
+	dst->no_delay_ok += src->no_delay_ok;
 	if (src->last_end_us > dst->last_end_us)
 		dst->last_end_us = src->last_end_us;
 	hist_merge(dst->lat, src->lat);
@@ -187,7 +196,7 @@ int stats_merge(struct stats *dst, const struct stats *src)
 		hist_merge(dst->phase[p], src->phase[p]);
 	if (src->has_first_error)
 		stats_note_error(dst, src->first_error_index, src->first_error_url,
-		                 src->first_error_msg);
+		                 src->first_error_err, src->first_error_msg);
 	for (size_t k = 0; k < src->nseconds; k++) {
 		const struct stats_second *a = &src->seconds[k];
 		if (!a->requests)

@@ -47,6 +47,8 @@ struct stats {
 	uint64_t ok;                   /* without error */
 	uint64_t errors[ERR_NCLASSES]; /* by class; errors[ERR_NONE] unused */
 	uint64_t late;                 /* started more than STATS_LATE_US after due */
+	uint64_t interrupted;          /* errors (other) for Ctrl-C (STOP_MSG): a partial run */
+	uint64_t no_delay_ok;          /* succeeded without an X-Latlab-Delay-Us header */
 	uint64_t last_end_us;          /* the latest end seen */
 	uint64_t first_start_us;       /* the earliest start (when count > 0) */
 	uint64_t last_start_us;        /* the latest start */
@@ -56,6 +58,7 @@ struct stats {
 	int has_first_error;
 	uint64_t first_error_index; /* the lowest index that failed */
 	uint32_t first_error_url;
+	enum err_class first_error_err; /* its class */
 	char first_error_msg[96];
 	struct stats_second *seconds; /* nseconds entries, second k = [k s, k+1 s) after t0 */
 	size_t nseconds;

@@ -3,6 +3,7 @@
  * mutex. */
 #include "modes.h"
 
+#include "activity.h"
 #include "batch.h"
 #include "clock.h"
 #include "collect.h"
@@ -25,6 +26,7 @@ struct threads_worker {
 	pthread_t thread;
 	struct threads_shared *sh;
 	uint32_t id;
+	struct span_log log; /* this thread's spans, taken by mode_threads after the join */
 };
 
 static void *threads_main(void *arg)
@@ -50,12 +52,8 @@ static void *threads_main(void *arg)
 			continue;
 		}
 		sched_wait(sh->rn->sched, due);
-		http_xfer_perform(x, b, i, w->id, &res);
-		if (b->work.gil)
-			pthread_mutex_lock(&sh->gil);
-		run_work(b, x);
-		if (b->work.gil)
-			pthread_mutex_unlock(&sh->gil);
+		run_request(sh->rn, x, i, w->id, b->work.gil ? &sh->gil : NULL,
+		            CLOCK_THREAD_CPUTIME_ID, &w->log, &res);
 		collect_done(sh->rn->col, &res);
 	}
 	if (x)
@@ -77,14 +75,17 @@ int mode_threads(struct runner *rn)
 	for (; started < c; started++) {
 		w[started].sh = &sh;
 		w[started].id = (uint32_t)started;
+		w[started].log.max = activity_log_max(c);
 		int e = pthread_create(&w[started].thread, NULL, threads_main, &w[started]);
 		if (e != 0) {
 			rc = -e;
 			break;
 		}
 	}
-	for (size_t i = 0; i < started; i++)
+	for (size_t i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
+		activity_take(rn->out, &w[i].log);
+	}
 	pthread_mutex_destroy(&sh.gil);
 	free(w);
 	/* fewer threads than asked still ran the whole batch; none at all is a failed run */

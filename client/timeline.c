@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the axis ---- */
 
@@ -90,6 +91,27 @@ static int bar_cmp(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* The worker -> lane map and the two numbers over time. 0, or -ENOMEM. */
+static int panel_activity(struct panel *p, const struct run *r)
+{
+	p->nworkers = 0;
+	for (size_t i = 0; i < p->nlanes; i++)
+		if (p->lanes[i].worker >= p->nworkers && p->lanes[i].worker < 100000)
+			p->nworkers = p->lanes[i].worker + 1;
+	p->lane_of = malloc((p->nworkers ? p->nworkers : 1) * sizeof(*p->lane_of));
+	if (!p->lane_of)
+		return -ENOMEM;
+	for (size_t w = 0; w < p->nworkers; w++)
+		p->lane_of[w] = SIZE_MAX;
+	for (size_t i = 0; i < p->nlanes; i++)
+		if (p->lanes[i].worker < p->nworkers)
+			p->lane_of[p->lanes[i].worker] = i;
+	if (activity_measure(r, &p->act) != 0 || activity_in_flight_steps(r, &p->flight) != 0 ||
+	    activity_on_cpu_steps(r, &p->cpu) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
 /* Sorts the run's requests into lanes and packs each lane. Returns 0 or -ENOMEM. */
 static int panel_build(struct panel *p, const struct run *r)
 {
@@ -121,10 +143,11 @@ static int panel_build(struct panel *p, const struct run *r)
 		struct lane *l = &p->lanes[p->nlanes++];
 		l->first = i;
 		l->count = j - i;
+		l->worker = p->bars[i].worker;
 		l->rows = pack_lane(&p->bars[i], j - i, &busy, &freeh);
 		i = j;
 	}
-	rc = 0;
+	rc = panel_activity(p, r);
 out:
 	heap_free(&freeh);
 	heap_free(&busy);
@@ -139,25 +162,35 @@ static double panel_layout(struct panel *p, double y, const struct axis *a)
 	p->zoom = p->nlanes > 0 && p->span_us > 0 && p->span_us / 1000.0 <= a->ms * TL_ZOOM_BELOW;
 	if (p->zoom)
 		axis_make(&p->z, p->span_us, TL_ZOOM_X0, TL_LEFT + TL_PLOT_W - TL_ZOOM_X0);
+	double strips = 2 * TL_STRIP_H + 2 * TL_STRIP_GAP;
 	if (p->nlanes == 0) {
 		p->lanes_h = TL_ROW_MAX;
 		p->row_h = TL_ROW_MAX;
-		return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT;
+		p->strips_y = p->lanes_y + p->lanes_h + TL_PANEL_FOOT;
+		return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + strips;
 	}
 	double gap = p->nlanes <= 16 ? 4.0 : p->nlanes <= 100 ? 1.0 : 0.0;
 	double total_rows = 0;
 	for (size_t i = 0; i < p->nlanes; i++)
 		total_rows += p->lanes[i].rows;
-	double room = TL_LANES_MAX - gap * (double)(p->nlanes - 1);
+	/* the state band: wider for a few lanes (readable from the back of a classroom), none
+	 * for very many */
+	double band = p->nlanes <= 16 ? TL_STATE_H + 4 : p->nlanes <= 100 ? TL_STATE_H : 0;
+	double room = TL_LANES_MAX - (gap + band) * (double)p->nlanes;
 	p->row_h = room / total_rows < TL_ROW_MAX ? room / total_rows : TL_ROW_MAX;
+	/* a wall of sub-rows (async) keeps readable rows while the panel can grow */
+	if (p->row_h < TL_ROW_MIN &&
+	    TL_ROW_MIN * total_rows + (gap + band) * (double)p->nlanes <= TL_LANES_BIG)
+		p->row_h = TL_ROW_MIN;
 	double cy = p->lanes_y;
 	for (size_t i = 0; i < p->nlanes; i++) {
 		p->lanes[i].y = cy;
-		p->lanes[i].h = p->lanes[i].rows * p->row_h;
+		p->lanes[i].h = p->lanes[i].rows * p->row_h + band;
 		cy += p->lanes[i].h + gap;
 	}
 	p->lanes_h = cy - gap - p->lanes_y;
-	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 14 : 0);
+	p->strips_y = p->lanes_y + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 18 : 0) + TL_STRIP_GAP;
+	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 18 : 0) + strips + 8;
 }
 
 /* ---- the page ---- */
@@ -168,8 +201,45 @@ static void page_free(struct tl_page *pg)
 		for (size_t i = 0; i < pg->np; i++) {
 			free(pg->panels[i].lanes);
 			free(pg->panels[i].bars);
+			free(pg->panels[i].lane_of);
+			activity_steps_free(&pg->panels[i].flight);
+			activity_steps_free(&pg->panels[i].cpu);
 		}
 	free(pg->panels);
+	free(pg->site_of);
+	free(pg->site_url);
+}
+
+/* One colour per site, as the legend names them: URLs whose short names (tl_url_short) agree
+ * share the first one's colour. 0, or -ENOMEM. */
+static int page_sites(struct tl_page *pg)
+{
+	size_t n = pg->nlegend ? pg->nlegend : 1;
+	pg->site_of = calloc(n, sizeof(*pg->site_of));
+	pg->site_url = calloc(n, sizeof(*pg->site_url));
+	if (!pg->site_of || !pg->site_url)
+		return -ENOMEM;
+	pg->nsites = 0;
+	for (size_t u = 0; u < pg->nlegend; u++) {
+		char a[64], b[64];
+		size_t k = pg->nsites;
+		if (pg->nurls && pg->urls[u]) {
+			tl_url_short(pg->urls[u], a, sizeof(a));
+			for (k = 0; k < pg->nsites && k < 64;
+			     k++) { /* then colours repeat anyway */
+				const char *first = pg->urls[pg->site_url[k]];
+				tl_url_short(first ? first : "", b, sizeof(b));
+				if (strcmp(a, b) == 0)
+					break;
+			}
+			if (k == 64)
+				k = pg->nsites;
+		}
+		if (k == pg->nsites)
+			pg->site_url[pg->nsites++] = u;
+		pg->site_of[u] = (uint32_t)k;
+	}
+	return 0;
 }
 
 /* Lays out the page of runs[0..nruns) (none NULL). 0, or -ENOMEM (pg freed). */
@@ -203,9 +273,15 @@ static int page_build(struct tl_page *pg, const struct run *const *runs, size_t 
 				if (runs[i]->results[j].url_index >= pg->nlegend &&
 				    pg->nlegend < 1000)
 					pg->nlegend = runs[i]->results[j].url_index + 1;
+	if (page_sites(pg) != 0) {
+		page_free(pg);
+		return -ENOMEM;
+	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	pg->ncores = cores > 0 ? cores : 1;
 	axis_make(&pg->axis, span, TL_LEFT, TL_PLOT_W);
 	pg->legend_y = 72;
-	double y = tl_legend(NULL, pg->legend_y, pg->nurls ? urls : NULL, pg->nlegend) + 4;
+	double y = tl_legend(NULL, pg->legend_y, pg) + 4;
 	for (size_t i = 0; i < nruns; i++)
 		y += panel_layout(&pg->panels[i], y, &pg->axis) + TL_PANEL_GAP;
 	pg->height = y + 16;

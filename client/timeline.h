@@ -3,13 +3,17 @@
  * One panel per run, all panels on the same time axis (ms; seconds once the axis reaches
  * 10 s). In a panel, one lane per worker (struct req_result.worker: "main thread",
  * "thread N (tid T)", "process N (pid P)", "event loop (tid T)"), one bar per request from
- * start_us to end_us, coloured by url_index (a fixed palette, named in a legend by the URL's
- * last path segment or host). A lane whose requests overlap in time (the async loop) stacks
+ * start_us to end_us, coloured by site (URLs whose first path segment, or host, agree share
+ * a colour; a fixed palette, named in a legend), a band under each lane with the worker's
+ * state spans (class "state cpu|gil|net"), and under each panel two strips on the same axis:
+ * requests in flight (class "inflight") and workers on a CPU (class "oncpu") against a dashed
+ * line at the cores (class "cores"). A lane whose requests overlap in time (the async loop) stacks
  * them in sub-rows, each request in the first sub-row free at its start, so concurrency on
  * one thread is visible beside parallel lanes; rows shrink so a panel stays about 320 px
- * tall. Failed requests (err != ERR_NONE) are hatched with a red outline. The title of a
- * panel names the mode, wall time, efficiency (ideal / wall from run_ideal_us, or "unknown"
- * when the server sent no delays) and, after a first sequential panel, the speed-up.
+ * tall, but not below 5 px while the lanes fit in 560 px. Failed requests (err != ERR_NONE) are
+ * hatched with a red outline. The title of a panel names the mode, wall time, efficiency (ideal /
+ * wall from run_ideal_us, or "unknown" when the server sent no delays) and, after a first
+ * sequential panel, the speed-up.
  *
  * For tests and tools, each bar is <rect class="req" ...> ("req fail" when failed) with
  * data-lane and data-row attributes; each lane background is class="lane"; each panel is

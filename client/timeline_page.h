@@ -4,6 +4,7 @@
 #ifndef LATLAB_TIMELINE_PAGE_H
 #define LATLAB_TIMELINE_PAGE_H
 
+#include "activity.h"
 #include "batch.h"
 
 #include <stddef.h>
@@ -25,6 +26,14 @@
 #define TL_ZOOM_BELOW 0.2 /* a run ending before this share of the axis gets an inset */
 #define TL_ZOOM_X0    (TL_LEFT + 0.36 * TL_PLOT_W)
 #define TL_ZOOM_INK   "#555555"
+#define TL_STATE_H    7.0   /* the worker-state band under each lane's request rows */
+#define TL_ROW_MIN    5.0   /* sub-rows stay at least this tall while the panel allows */
+#define TL_LANES_BIG  560.0 /* ... up to this many px of lanes */
+#define TL_STRIP_H    30.0  /* each of the two strips under a panel */
+#define TL_STRIP_GAP  6.0
+#define TL_CPU        "#b2182b" /* on a CPU */
+#define TL_GIL        "#f5b800" /* waiting for the GIL */
+#define TL_NET        "#a6c4e0" /* waiting on the network */
 
 struct bar {
 	uint64_t start, end; /* end >= start */
@@ -36,7 +45,8 @@ struct bar {
 struct lane {
 	size_t first, count; /* bars[first .. first + count) */
 	uint32_t rows;       /* sub-rows = most requests in flight at once on this lane */
-	double y, h;
+	uint32_t worker;     /* whose lane it is (req_result.worker) */
+	double y, h;         /* h includes the state band at y + rows * row_h */
 };
 
 struct axis {
@@ -56,8 +66,13 @@ struct panel {
 	uint64_t span_us; /* the later of the wall time and the last end */
 	double row_h;
 	double y, lanes_y, lanes_h;
-	int zoom;      /* the run is short on the shared axis: also drawn on its own */
-	struct axis z; /* the inset's axis when zoom */
+	int zoom;        /* the run is short on the shared axis: also drawn on its own */
+	struct axis z;   /* the inset's axis when zoom */
+	size_t *lane_of; /* worker -> lane index, for workers < nworkers (SIZE_MAX: none) */
+	size_t nworkers;
+	struct steps flight, cpu; /* requests in flight and workers on a CPU over time */
+	struct activity act;
+	double strips_y; /* top of the two strips under the lanes */
 };
 
 /* the whole picture, laid out and ready to draw */
@@ -66,8 +81,12 @@ struct tl_page {
 	size_t np;
 	struct axis axis; /* shared by every panel */
 	const char *const *urls;
-	size_t nurls;   /* 0 when urls is NULL */
-	size_t nlegend; /* legend entries: nurls, or the URLs the records name when 0 */
+	size_t nurls;      /* 0 when urls is NULL */
+	size_t nlegend;    /* URLs known: nurls, or the URLs the records name when 0 */
+	uint32_t *site_of; /* url_index -> site (colour) index, for url_index < nlegend */
+	size_t *site_url;  /* site -> the first url_index of that site */
+	size_t nsites;
+	long ncores; /* the cores of this machine, for the parallelism strip */
 	double legend_y, height;
 };
 
@@ -83,9 +102,26 @@ static inline double tick_x(const struct axis *a, unsigned k)
 	return a->x0 + a->w * k / (a->nticks - 1);
 }
 
-/* Lays the legend of nurls entries (urls may be NULL: "URL k") out in rows from y, and
- * writes it when f is not NULL. Returns the y below the legend. */
-double tl_legend(FILE *f, double y, const char *const *urls, size_t nurls);
+/* Lays the legend of pg's sites (colour per site; urls may be NULL: "URL k") and the worker
+ * states out in rows from y, and writes it when f is not NULL. Returns the y below it. */
+double tl_legend(FILE *f, double y, const struct tl_page *pg);
+
+/* The short name of a URL: its first path segment (how latlab-server names a site), else its
+ * host; copied into buf (cut at cap). */
+void tl_url_short(const char *url, char *buf, size_t cap);
+
+/* The colour of site k. */
+const char *tl_colour(size_t k);
+
+/* Writes lane li's worker-state band (network, GIL, CPU spans) on axis a. */
+void tl_draw_states(FILE *f, const struct panel *p, size_t li, const struct axis *a);
+
+/* Writes the two strips under panel p (requests in flight; workers on a CPU against a line
+ * at ncores) on axis a, with their labels in the left column when labels. */
+void tl_draw_strips(FILE *f, const struct panel *p, const struct axis *a, long ncores, int labels);
+
+/* Writes the legend of the worker states and the strips from y; returns the y below it. */
+double tl_state_legend(FILE *f, double y);
 
 /* Writes the SVG document of the laid-out page pg to f; write errors stay on f. */
 void tl_draw(FILE *f, const struct tl_page *pg);

@@ -101,7 +101,7 @@ static size_t text_chars(const char *s)
  * site: /naver, /naver/any/path), else its host; copied into buf (cut at cap).
  * "http://127.0.0.1:8080/naver/x?latency=1s" gives "naver", "https://www.google.com/" gives
  * "www.google.com". */
-static void url_short(const char *url, char *buf, size_t cap)
+void tl_url_short(const char *url, char *buf, size_t cap)
 {
 	const char *s = strstr(url, "://");
 	s = s ? s + 3 : url;
@@ -120,9 +120,9 @@ static void url_short(const char *url, char *buf, size_t cap)
 	buf[len] = '\0';
 }
 
-static const char *colour(uint32_t url_index)
+const char *tl_colour(size_t k)
 {
-	return palette[url_index % TL_NCOLOURS];
+	return palette[k % TL_NCOLOURS];
 }
 
 /* ---- writing ---- */
@@ -164,8 +164,10 @@ static void write_lane_label(FILE *f, const struct panel *p, size_t li, double y
 
 /* <title>: what a pointer over a bar shows */
 static void write_tooltip(FILE *f, const struct req_result *q, const struct bar *b,
-                          const char *const *urls, size_t nurls)
+                          const struct tl_page *pg)
 {
+	const char *const *urls = pg->nurls ? pg->urls : NULL;
+	size_t nurls = pg->nurls;
 	int failed = q->err != ERR_NONE;
 	fprintf(f, "<title>#%lu ", (unsigned long)q->index);
 	if (urls && q->url_index < nurls)
@@ -189,8 +191,7 @@ static void write_tooltip(FILE *f, const struct req_result *q, const struct bar 
 
 /* One request's bar on axis a; the inset's copy (zoom) has no data attributes or tooltip. */
 static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size_t li,
-                      const struct bar *b, const struct axis *a, int zoom, const char *const *urls,
-                      size_t nurls)
+                      const struct bar *b, const struct axis *a, int zoom, const struct tl_page *pg)
 {
 	const struct req_result *q = &p->run->results[b->idx];
 	double x = x_of(a, b->start), w = x_of(a, b->end) - x;
@@ -207,7 +208,7 @@ static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size
 		fprintf(f, "<rect class=\"req%s\" data-lane=\"%zu\" data-row=\"%lu\"",
 		        failed ? " fail" : "", li, (unsigned long)b->row);
 	fprintf(f, " x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"", x, y, w, h,
-	        colour(q->url_index));
+	        tl_colour(q->url_index < pg->nlegend ? pg->site_of[q->url_index] : q->url_index));
 	if (failed)
 		fprintf(f, " stroke=\"%s\" stroke-width=\"1.2\"", TL_FAIL);
 	else if (h >= 6 && w >= 4) /* a hairline keeps neighbours of one colour apart */
@@ -216,7 +217,7 @@ static void write_bar(FILE *f, const struct panel *p, const struct lane *l, size
 		fputs("/>\n", f);
 	} else {
 		fputc('>', f);
-		write_tooltip(f, q, b, urls, nurls);
+		write_tooltip(f, q, b, pg);
 		fputs("</rect>\n", f);
 	}
 	if (failed)
@@ -270,13 +271,13 @@ static void write_panel_title(FILE *f, const struct panel *p, const struct panel
 }
 
 static void write_bars(FILE *f, const struct panel *p, const struct axis *a, int zoom,
-                       const char *const *urls, size_t nurls)
+                       const struct tl_page *pg)
 {
 	fputs("<g>\n", f);
 	for (size_t i = 0; i < p->nlanes; i++) {
 		const struct lane *l = &p->lanes[i];
 		for (size_t j = 0; j < l->count; j++)
-			write_bar(f, p, l, i, &p->bars[l->first + j], a, zoom, urls, nurls);
+			write_bar(f, p, l, i, &p->bars[l->first + j], a, zoom, pg);
 	}
 	fputs("</g>\n", f);
 }
@@ -316,10 +317,23 @@ static void write_wall_line(FILE *f, const struct axis *a, uint64_t wall_us, dou
 	        x_of(a, wall_us), top - 4, x_of(a, wall_us), bottom + 2);
 }
 
+/* "done at T" beside the dashed line at wall_us: right of it, or left when no room */
+static void write_wall_label(FILE *f, const struct axis *a, uint64_t wall_us, double top)
+{
+	char wall[32];
+	double x = x_of(a, wall_us);
+	int right = x + 110 < TL_WIDTH;
+	fprintf(f,
+	        "<text class=\"walllabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">done at "
+	        "%s</text>\n",
+	        right ? x + 5 : x - 5, top + 13, right ? "start" : "end",
+	        units_format_duration(wall_us, wall, sizeof(wall)));
+}
+
 /* The inset of a short run: the same bars on the run's own axis, right of where it ended
  * on the shared axis, framed, with a dashed frame around the region it magnifies. */
 static void write_zoom(FILE *f, const struct panel *p, const struct axis *a,
-                       const char *const *urls, size_t nurls)
+                       const struct tl_page *pg)
 {
 	const struct axis *z = &p->z;
 	double top = p->lanes_y, bottom = p->lanes_y + p->lanes_h;
@@ -343,7 +357,9 @@ static void write_zoom(FILE *f, const struct panel *p, const struct axis *a,
 		write_gridline(f, tick_x(z, k), top, bottom, k == 0 ? "#555" : "#c8c8c8");
 		write_tick(f, z, k, bottom + 17);
 	}
-	write_bars(f, p, z, 1, urls, nurls);
+	write_bars(f, p, z, 1, pg);
+	for (size_t i = 0; i < p->nlanes; i++)
+		tl_draw_states(f, p, i, z);
 	if (p->run->wall_us > 0)
 		write_wall_line(f, z, p->run->wall_us, top, bottom);
 	fprintf(f,
@@ -353,7 +369,7 @@ static void write_zoom(FILE *f, const struct panel *p, const struct axis *a,
 }
 
 static void write_panel(FILE *f, const struct panel *p, const struct panel *first,
-                        const struct axis *a, const char *const *urls, size_t nurls)
+                        const struct axis *a, const struct tl_page *pg)
 {
 	fprintf(f, "<g class=\"panel\" data-mode=\"%s\">\n", mode_name(p->run->mode));
 	write_panel_title(f, p, first);
@@ -367,7 +383,7 @@ static void write_panel(FILE *f, const struct panel *p, const struct panel *firs
 	/* gridlines and tick labels, but not under an inset */
 	for (unsigned k = 0; k < a->nticks; k++) {
 		double x = tick_x(a, k);
-		if (p->zoom && x > p->z.x0 - 40)
+		if (p->zoom && x > p->z.x0 - 70) /* its label would run into the inset's */
 			break;
 		write_gridline(f, x, top, bottom, k == 0 ? "#555" : "#c8c8c8");
 		write_tick(f, a, k, bottom + 15);
@@ -389,29 +405,35 @@ static void write_panel(FILE *f, const struct panel *p, const struct panel *firs
 			last = y + 14;
 		}
 	}
-	write_bars(f, p, a, 0, urls, nurls);
-	/* where this run ended: a dashed line, labelled when there is room right of it */
-	if (p->run->wall_us > 0) {
-		char wall[32];
-		double x = x_of(a, p->run->wall_us);
+	write_bars(f, p, a, 0, pg);
+	for (size_t i = 0; i < p->nlanes; i++)
+		tl_draw_states(f, p, i, a);
+	if (p->run->wall_us > 0)
 		write_wall_line(f, a, p->run->wall_us, top, bottom);
-		if (p->zoom) /* right of the dashed frame around what the inset magnifies */
-			x = x_of(a, (uint64_t)(p->z.ms * 1000)) + 2;
-		if (x + 110 < TL_WIDTH)
-			fprintf(f,
-			        "<text class=\"walllabel\" x=\"%.1f\" y=\"%.1f\">done at "
-			        "%s</text>\n",
-			        x + 5, top + 13,
-			        units_format_duration(p->run->wall_us, wall, sizeof(wall)));
+	tl_draw_strips(f, p, a, pg->ncores, 1);
+	if (p->zoom) {
+		write_zoom(f, p, a, pg);
+		tl_draw_strips(f, p, &p->z, pg->ncores, 0);
 	}
-	if (p->zoom)
-		write_zoom(f, p, a, urls, nurls);
+	/* where this run ended, beside its dashed line (the inset's, when zoomed) */
+	if (p->run->wall_us > 0)
+		write_wall_label(f, p->zoom ? &p->z : a, p->run->wall_us, top);
 	fputs("</g>\n", f);
 }
 
-/* Legend entries: one per URL up to TL_LEGEND_MAX, then "failed". */
-double tl_legend(FILE *f, double y, const char *const *urls, size_t nurls)
+/* Legend entries: one per site up to TL_LEGEND_MAX (named by its first URL), then "failed",
+ * then the worker states. */
+double tl_legend(FILE *f, double y, const struct tl_page *pg)
 {
+	const char *const *site_urls = NULL;
+	const char *names[TL_LEGEND_MAX];
+	size_t nurls = pg->nsites;
+	if (pg->nurls) {
+		for (size_t k = 0; k < nurls && k < TL_LEGEND_MAX; k++)
+			names[k] = pg->urls[pg->site_url[k]];
+		site_urls = names;
+	}
+	const char *const *urls = site_urls;
 	double x = 10, row_h = 20;
 	size_t shown = nurls > TL_LEGEND_MAX ? TL_LEGEND_MAX - 1 : nurls;
 	for (size_t i = 0; i <= shown + (nurls > shown); i++) {
@@ -422,11 +444,11 @@ double tl_legend(FILE *f, double y, const char *const *urls, size_t nurls)
 		if (is_fail) {
 			snprintf(label, sizeof(label), "failed request");
 		} else if (is_more) {
-			snprintf(label, sizeof(label), "+%zu more URLs (colours repeat)",
+			snprintf(label, sizeof(label), "+%zu more sites (colours repeat)",
 			         nurls - shown);
 		} else if (urls && urls[i]) {
 			url = urls[i];
-			url_short(url, shortname, sizeof(shortname));
+			tl_url_short(url, shortname, sizeof(shortname));
 			snprintf(label, sizeof(label), "%s", shortname);
 		} else {
 			snprintf(label, sizeof(label), "URL %zu", i + 1);
@@ -452,7 +474,7 @@ double tl_legend(FILE *f, double y, const char *const *urls, size_t nurls)
 				fprintf(f,
 				        "<rect class=\"swatch\" x=\"%.1f\" y=\"%.1f\" width=\"16\" "
 				        "height=\"12\" fill=\"%s\"/>\n",
-				        x, y - 10, colour((uint32_t)i));
+				        x, y - 10, tl_colour(i));
 			fprintf(f, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\"><tspan%s>", x + 22,
 			        y, is_more ? "" : " font-weight=\"bold\"");
 			xml_text(f, label, 60);
@@ -466,7 +488,7 @@ double tl_legend(FILE *f, double y, const char *const *urls, size_t nurls)
 		}
 		x += w;
 	}
-	return y + row_h;
+	return tl_state_legend(f, y + row_h);
 }
 
 void tl_draw(FILE *f, const struct tl_page *pg)
@@ -479,7 +501,8 @@ void tl_draw(FILE *f, const struct tl_page *pg)
 	        "<title>latlab timeline</title>\n"
 	        "<style>.tick{font-size:11px;fill:#555}.lanelabel{font-size:12px;fill:#222}"
 	        ".lanenote{font-size:10px;fill:#777}.ptitle{font-size:14px;fill:#111}"
-	        ".legend{font-size:12px;fill:#222}.walllabel{font-size:12px;fill:#222;font-weight:"
+	        ".legend{font-size:12px;fill:#222}.striplabel{font-size:12px;fill:#222}.walllabel{"
+	        "font-size:12px;fill:#222;font-weight:"
 	        "bold}</style>\n"
 	        "<defs><pattern id=\"hatch\" width=\"5\" height=\"5\" "
 	        "patternUnits=\"userSpaceOnUse\" "
@@ -493,9 +516,9 @@ void tl_draw(FILE *f, const struct tl_page *pg)
 	        "end. One lane per worker (thread, process or event loop); requests that overlap "
 	        "on one lane stack in sub-rows.</text>\n",
 	        TL_WIDTH, pg->height, TL_WIDTH, pg->height, TL_FAIL);
-	tl_legend(f, pg->legend_y, pg->nurls ? pg->urls : NULL, pg->nlegend);
+	tl_legend(f, pg->legend_y, pg);
 	for (size_t i = 0; i < pg->np; i++)
-		write_panel(f, &pg->panels[i], &pg->panels[0], &pg->axis, pg->urls, pg->nurls);
+		write_panel(f, &pg->panels[i], &pg->panels[0], &pg->axis, pg);
 	fprintf(f,
 	        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#333\">time since "
 	        "the batch started (%s), the same axis in every panel</text>\n</svg>\n",

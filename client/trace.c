@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-void trace_request(pid_t pid, pid_t tid, const char *url)
+void trace_request(int fd, pid_t pid, pid_t tid, const char *url)
 {
 	char line[1024];
 	int len = snprintf(line, sizeof(line), "%ld process | %ld url : %s\n", (long)pid, (long)tid,
@@ -18,7 +18,7 @@ void trace_request(pid_t pid, pid_t tid, const char *url)
 		len = (int)sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
-	(void)fdio_write_all(STDOUT_FILENO, line, (size_t)len); /* a lost line is no error */
+	(void)fdio_write_all(fd, line, (size_t)len); /* a lost line is no error */
 }
 
 pid_t trace_gettid(void)

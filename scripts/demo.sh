@@ -5,7 +5,8 @@
 # Starts BUILD_DIR/latlab-server on a free loopback port, runs
 # `latlab-client compare --repeat 50` on /naver and /google (the lecture's `urls * 50`),
 # prints the comparison table, writes BUILD_DIR/demo-timeline.svg, and stops the server.
-# No process is left behind, whether the demo ends, fails or is interrupted.
+# No process is left behind, whether the demo ends, fails or is interrupted; an interrupted
+# demo keeps the previous complete timeline (the new one replaces it only once whole).
 # Environment: LATLAB_TIME_SCALE (default 1.0) is passed to the server as --time-scale;
 # 0.1 runs the demo ten times faster with the same shape.
 set -eu
@@ -109,12 +110,16 @@ echo
 status=0
 # in the background and waited for, so that a signal to this script is handled at once
 # (sh runs traps only after a foreground command ends)
-"$client" compare --repeat 50 --timeline "$svg" "$url/naver" "$url/google" &
+"$client" compare --repeat 50 --timeline "$tmp/timeline.svg" "$url/naver" "$url/google" &
 client_pid=$!
 wait "$client_pid" || status=$?
 client_pid=""
 echo
-if [ -s "$svg" ]; then
+# a client killed or interrupted (status above 1) leaves the previous timeline in place
+if [ "$status" -le 1 ] && [ -s "$tmp/timeline.svg" ]; then
+	mv -f "$tmp/timeline.svg" "$svg"
+fi
+if [ "$status" -le 1 ] && [ -s "$svg" ]; then
 	echo "timeline: $svg"
 else
 	echo "demo.sh: no timeline written to $svg" >&2

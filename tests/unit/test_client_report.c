@@ -46,7 +46,29 @@ static void summary_counts_errors_by_class(void **state)
 	assert_int_equal(s.errors[ERR_CONNECT], 1);
 	assert_int_equal(s.errors[ERR_TIMEOUT], 0);
 	assert_int_equal(s.first_error, 2);
-	assert_true(s.rps > 19.99 && s.rps < 20.01);
+	/* req/s counts responses received: 3 of the 4 requests got one (a 503 is a response) */
+	assert_true(s.rps > 14.99 && s.rps < 15.01);
+	assert_int_equal(s.rps_known, 1);
+	run_free(r);
+}
+
+static void a_run_without_responses_has_no_rate_and_no_speedup(void **state)
+{
+	(void)state;
+	struct run *r = sample_run();
+	for (size_t i = 0; i < r->n; i++) {
+		r->results[i].status = 0;
+		r->results[i].err = ERR_CONNECT;
+	}
+	struct summary s, base;
+	assert_int_equal(report_summarize(r, &s), 0);
+	assert_int_equal(report_summarize(r, &base), 0);
+	assert_int_equal(s.rps_known, 0);
+	json_t *o = report_run_json(r, &s, &base);
+	assert_non_null(o);
+	assert_true(json_is_null(json_object_get(o, "rps")));
+	assert_true(json_is_null(json_object_get(o, "speedup")));
+	json_decref(o);
 	run_free(r);
 }
 
@@ -181,6 +203,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(summary_counts_errors_by_class),
+	        cmocka_unit_test(a_run_without_responses_has_no_rate_and_no_speedup),
 	        cmocka_unit_test(latency_counts_only_requests_that_got_a_response),
 	        cmocka_unit_test(ideal_is_unknown_when_a_delay_is_missing),
 	        cmocka_unit_test(json_has_the_stable_keys),

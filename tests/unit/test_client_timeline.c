@@ -76,7 +76,7 @@ static void fill(struct req_result *q, size_t i, uint32_t worker, uint64_t start
 	q->delay_us = with_delay ? (int64_t)len - 500 : -1;
 }
 
-/* one request after another: a staircase */
+/* one request after another: one flat line */
 static struct run *seq_run(size_t n, int with_delay)
 {
 	struct run *r = run_new(MODE_SEQUENTIAL, n);
@@ -410,9 +410,75 @@ static void async_overlapping_requests_take_distinct_rows(void **state)
 		assert_true(y > prev_y); /* stacked downwards in start order */
 		prev_y = y;
 	}
-	/* the wall stays within a classroom screen */
+	/* the wall's sub-rows stay readable (>= 4 px of bar) and within a classroom screen */
+	assert_true(attr_double(strstr(svg, "<rect class=\"req"), "height") >= 4.0);
 	double height = attr_double(strstr(svg, "<svg"), "height");
-	assert_true(height < 700);
+	assert_true(height < 1000);
+	free(svg);
+	run_free(r);
+}
+
+/* the worker spans of a GIL run: each thread waits on the network, then for the lock, then
+ * works, in turn */
+static void add_gil_spans(struct run *r)
+{
+	r->nspans = 2 * 3;
+	r->spans = calloc(r->nspans, sizeof(*r->spans));
+	assert_non_null(r->spans);
+	for (uint32_t w = 0; w < 2; w++) {
+		struct span *s = &r->spans[w * 3];
+		s[0] = (struct span){0, 1000, 100, w, WS_NET};
+		s[1] = (struct span){1000, 1000 + w * 60000, 0, w, WS_GIL};
+		s[2] = (struct span){1000 + w * 60000, 61000 + w * 60000, 60000, w, WS_CPU};
+	}
+	r->spans_known = 1;
+}
+
+static void lanes_show_worker_states_and_panels_show_the_two_strips(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = threads_run(MODE_THREADS, 2, 2, 1);
+	r->results[0].end_us = 1000;
+	r->results[1].end_us = 1000;
+	r->wall_us = 121000;
+	add_gil_spans(r);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = tu_slurp_path(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"state cpu\""), 2);
+	assert_int_equal(count(svg, "class=\"state gil\""), 1); /* thread 1 never waited */
+	assert_int_equal(count(svg, "class=\"state net\""), 2);
+	assert_int_equal(count(svg, "class=\"inflight\""), 1);
+	assert_int_equal(count(svg, "class=\"oncpu\""), 1);
+	assert_int_equal(count(svg, "class=\"cores\""), 1);
+	assert_non_null(strstr(svg, "concurrency</tspan>"));
+	assert_non_null(strstr(svg, "parallelism</tspan>"));
+	assert_non_null(strstr(svg, "waiting for the GIL")); /* the legend */
+	/* the run fills the axis: "done at" still shows, left of its line */
+	assert_non_null(strstr(svg, "done at 121ms"));
+	free(svg);
+	run_free(r);
+}
+
+static void urls_of_one_site_share_a_colour(void **state)
+{
+	struct fixture *fx = *state;
+	const char *urls[] = {"http://127.0.0.1:8080/naver?latency=1ms",
+	                      "http://127.0.0.1:8080/naver", "http://127.0.0.1:8080/google"};
+	struct run *r = seq_run(3, 1);
+	r->results[2].url_index = 2;
+	assert_int_equal(write_runs(fx->path, &r, 1, urls, 3), 0);
+	char *svg = tu_slurp_path(fx->path);
+	const char *a = strstr(svg, "<rect class=\"req");
+	const char *b = strstr(a + 1, "<rect class=\"req");
+	const char *c = strstr(b + 1, "<rect class=\"req");
+	char fa[16], fb[16], fc[16];
+	assert_int_equal(sscanf(strstr(a, "fill=\""), "fill=\"%15[^\"]", fa), 1);
+	assert_int_equal(sscanf(strstr(b, "fill=\""), "fill=\"%15[^\"]", fb), 1);
+	assert_int_equal(sscanf(strstr(c, "fill=\""), "fill=\"%15[^\"]", fc), 1);
+	assert_string_equal(fa, fb);
+	assert_string_not_equal(fa, fc);
+	assert_int_equal(count(svg, "class=\"swatch\""), 2); /* the legend: one entry per site */
 	free(svg);
 	run_free(r);
 }
@@ -566,7 +632,7 @@ static void legend_summarises_many_urls(void **state)
 	assert_int_equal(count(svg, "class=\"req"), 30);
 	assert_non_null(strstr(svg, ">leaf0</tspan>"));
 	assert_non_null(strstr(svg, ">www.example.org</tspan>")); /* no path: the host */
-	assert_non_null(strstr(svg, "+4 more URLs"));
+	assert_non_null(strstr(svg, "+4 more sites"));
 	assert_null(strstr(svg, ">leaf14</tspan>"));
 	assert_non_null(strstr(svg, "#29 URL 100"));
 	free(svg);
@@ -724,6 +790,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        TEST(sequential_run_draws_one_bar_per_request),
+	        TEST(lanes_show_worker_states_and_panels_show_the_two_strips),
+	        TEST(urls_of_one_site_share_a_colour),
 	        TEST(threads_get_one_lane_per_worker),
 	        TEST(processes_lanes_name_their_pid),
 	        TEST(async_overlapping_requests_take_distinct_rows),
