@@ -367,8 +367,12 @@ void srv_request_completed(void *cls, struct MHD_Connection *conn, void **con_cl
 	struct srv_server *srv = cls;
 	struct req *r = *con_cls;
 
-	if (r && r->state == REQ_SUSPENDED) { /* the daemon stopped under it: never resumed */
-		r->outcome = OUT_CUT_AT_STOP;
+	int stop = toe == MHD_REQUEST_TERMINATED_DAEMON_SHUTDOWN ||
+	           atomic_load_explicit(&srv->stopping, memory_order_relaxed);
+	if (r && r->state == REQ_SUSPENDED) { /* never back in the handler after its suspend */
+		/* the daemon stopped under it, or it was resumed (its client gone) and
+		 * libmicrohttpd saw the end of the stream before calling the handler again */
+		r->outcome = stop ? OUT_CUT_AT_STOP : OUT_CLIENT_GONE;
 		srv_reply_none(srv, conn, r, r->method, r->url);
 	}
 	if (r && r->held)
