@@ -140,7 +140,7 @@ check: test-deps
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
 	    --inline-suppr --suppress=missingIncludeSystem -Icommon common server client bench
 	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,performance,portability \
-	    --inline-suppr --suppress=missingIncludeSystem -Icommon -Iserver -Iclient tests/fuzz
+	    --inline-suppr --suppress=missingIncludeSystem -Icommon tests/fuzz
 	$(Q)/usr/bin/python3 scripts/shape.py
 	@echo "check: clang-format, cppcheck and code shape clean"
 

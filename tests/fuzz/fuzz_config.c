@@ -1,6 +1,5 @@
 /* fuzz_config.c -- libFuzzer target for latlab-server's sites.ini reader.
- * fuzz-sources: server/config.c server/sites.c server/script.c
- * fuzz-pkgs: inih
+ * fuzz-libs: server
  *
  * Input: the text of a sites.ini file, loaded over the built-in sites as --config does.
  * Invariants: srv_config_load returns only 0, -EINVAL or -ENOMEM; on error the message is
@@ -9,8 +8,8 @@
  * most SRV_HOSTS_MAX hosts), and srv_sites_finish then either accepts the table (every body
  * generated at its size) or rejects it with one line. */
 #include "fuzz.h"
-#include "config.h"
-#include "sites.h"
+#include "../../server/config.h"
+#include "../../server/sites.h"
 
 #include <errno.h>
 #include <string.h>

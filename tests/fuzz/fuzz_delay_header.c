@@ -1,6 +1,5 @@
 /* fuzz_delay_header.c -- libFuzzer target for the client's X-Latlab-Delay-Us header parser.
- * fuzz-sources: client/http.c client/trace.c client/fdio.c
- * fuzz-pkgs: libcurl
+ * fuzz-libs: client
  *
  * Input: one raw header line as a server sends it (not NUL-terminated, any bytes).
  * Invariants: returns 1, 0 or -EINVAL; writes the delay only on 1, and then a value in

@@ -1,12 +1,12 @@
 /* fuzz_query.c -- libFuzzer target for latlab-server's query overrides and X-Latlab-Seq.
- * fuzz-sources: server/query.c server/script.c
+ * fuzz-libs: server
  *
  * Input: "key=value" (no '=': a key without value); the first byte also picks the max delay.
  * Invariants: only 0 or -EINVAL; on error a named parameter, a message and the accepted form,
  * all NUL-terminated; on success every value inside its documented cap; srv_delay_of never
  * exceeds the cap and is a pure function of its inputs. */
 #include "fuzz.h"
-#include "query.h"
+#include "../../server/query.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -14,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 out="$root/build/fuzz"
 cc=${FUZZ_CC:-clang}
+# the libraries the programs link (the Makefile's PKGS)
+pkgs="libmicrohttpd libcurl libevent libevent_pthreads inih jansson gnutls"
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "fuzz: '$cc' not found; libFuzzer needs clang (Debian: sudo apt-get install clang)" >&2
@@ -38,17 +40,22 @@ for src in "$here"/fuzz_*.c; do
 	bin="$out/$name"
 	corpus="$out/corpus-${name#fuzz_}"
 	echo "fuzz: building $name"
-	# the target, all of common/, and what the target names in its own comment lines
-	# "fuzz-sources: server/query.c" (paths from the root) and "fuzz-pkgs: libcurl"
-	extra=$(sed -n 's|^ \* fuzz-sources: ||p' "$src" | sed "s|\([^ ]*\)|$root/\1|g")
-	pkgs=$(sed -n 's|^ \* fuzz-pkgs: ||p' "$src")
+	# the target, all of common/, and the library its comment names ("fuzz-libs: server" or
+	# "client": every .c of that folder but main.c, built with the target's sanitizers)
+	extra=""
 	pkg_flags=""
-	[ -n "$pkgs" ] && pkg_flags=$(pkg-config --cflags --libs $pkgs)
+	for lib in $(sed -n 's|^ \* fuzz-libs: ||p' "$src"); do
+		for f in "$root/$lib"/*.c; do
+			[ "$(basename "$f")" = main.c ] || extra="$extra $f"
+		done
+		pkg_flags=$(pkg-config --cflags --libs $pkgs)
+	done
 	# shellcheck disable=SC2086
 	if ! "$cc" -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Wall -Wextra -Werror -I"$root/common" -I"$root/server" -I"$root/client" \
-		-DLATLAB_VERSION='"fuzz"' -o "$bin" "$src" "$root"/common/*.c $extra $pkg_flags -lm; then
+		-Wall -Wextra -Werror -I"$root/common" \
+		-DLATLAB_VERSION='"fuzz"' -o "$bin" "$src" "$root"/common/*.c $extra $pkg_flags \
+		-lpthread -lm; then
 		echo "fuzz: $name failed to build" >&2
 		status=1
 		continue
