@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "clock.h"
+#include "reqopts.h"
 #include "trace.h"
 
 #include <ctype.h>
@@ -104,8 +105,7 @@ int http_xfer_init_as(struct http_xfer *x, const struct batch *b, uint64_t t0_us
 		return -ENOMEM;
 	CURL *e = x->easy;
 	x->seq_node.data = x->seq_header;
-	x->seq_node.next = NULL;
-	int bad = 0;
+	int bad = reqopts_apply(b->req, e, &x->seq_node) != 0; /* seq_node.next: -H lines */
 	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;

@@ -4,6 +4,7 @@
 
 #include "batch.h"
 #include "histogram.h"
+#include "manifest.h"
 #include "modes.h"
 #include "report.h"
 #include "stats.h"
@@ -267,6 +268,9 @@ static int merge_parse(int argc, char **argv, struct merge_opts *o)
 int merge_main(int argc, char **argv)
 {
 	struct merge_opts o;
+	char *given[MERGE_MAX_FILES + 8]; /* the arguments as given, for the manifest */
+	int ngiven = argc < MERGE_MAX_FILES + 8 ? argc : MERGE_MAX_FILES + 8;
+	memcpy(given, argv, (size_t)ngiven * sizeof(*given));
 	int rc = merge_parse(argc, argv, &o);
 	if (rc != 0) {
 		if (rc > 0)
@@ -294,11 +298,16 @@ int merge_main(int argc, char **argv)
 		}
 		char err[300];
 		const struct run *runs[1] = {r};
+		json_t *manifest = o.json_path ? manifest_new("merge", ngiven, given) : NULL;
 		if (o.json_path &&
-		    report_write_json(o.json_path, runs, &s, 1, 0, err, sizeof(err)) != 0) {
+		    (!manifest || report_write_json(o.json_path, runs, &s, 1, 0, manifest, err,
+		                                    sizeof(err)) != 0)) {
+			if (!manifest)
+				snprintf(err, sizeof(err), "out of memory");
 			fprintf(stderr, "latlab-client: merge: %s\n", err);
 			status = 1;
 		}
+		json_decref(manifest);
 		if (status == 0 && s.failed)
 			status = 1;
 	}
