@@ -124,21 +124,30 @@ def http10_sends_http_1_0_requests():
 
 
 @test
-def method_and_headers_show_in_latlab_servers_access_log():
+def method_headers_and_body_show_in_latlab_servers_journal_and_access_log():
+    import hashlib
+    import urllib.request
     with tempfile.TemporaryDirectory() as d:
         log = os.path.join(d, "access.log")
         with Server("--time-scale", "0.01", "--access-log", log) as s:
-            p = client("async", "-n", "5", "-c", "5", "-q", "-m", "DELETE", s.url + "/naver")
-            check_eq(p.returncode, 1, "five failed requests: exit 1")
-            p = client("threads", "-n", "3", "-c", "3", "-q", "-H", "Host: naver.com",
-                       s.url + "/")
+            p = client("async", "-n", "5", "-c", "5", "-q", "-m", "PATCH", "--data", "a=1&b=2",
+                       "-H", "X-Team: blue", s.url + "/naver")
+            check_eq(p.returncode, 0, "PATCH with a body (stderr %r)" % p.stderr)
+            p = client("threads", "-n", "3", "-c", "3", "-q", "-H", "Host: naver.com", s.url + "/")
             check_eq(p.returncode, 0, "GET with Host: naver.com (stderr %r)" % p.stderr)
+            with urllib.request.urlopen(s.url + "/__latlab/requests?limit=100", timeout=10) as r:
+                journal = json.loads(r.read())["requests"]
         with open(log) as f:
-            lines = [l.split() for l in f if l.strip()]
+            lines = [l.split() for l in f if l.strip() and "/__latlab/" not in l]
         # timestamp addr METHOD url status bytes site seq delay
-        check_eq([l[2] for l in lines], ["DELETE"] * 5 + ["GET"] * 3, "methods in the log")
-        check(all(l[4] == "405" for l in lines[:5]), "latlab-server answers 405 to DELETE")
-        check_eq([l[6] for l in lines[5:]], ["naver"] * 3, "-H Host: naver.com picks the site")
+        check_eq(sorted(l[2] for l in lines), ["GET"] * 3 + ["PATCH"] * 5, "methods in the log")
+        check_eq([l[6] for l in lines if l[2] == "GET"], ["naver"] * 3, "-H Host: naver.com picks the site")
+        patches = [q for q in journal if q["method"] == "PATCH"]
+        check_eq(len(patches), 5, "PATCH requests in the journal")
+        digest = hashlib.sha256(b"a=1&b=2").hexdigest()
+        for q in patches:
+            check_eq(q["headers"].get("X-Team"), "blue", "-H header in the journal")
+            check_eq((q["body"]["bytes"], q["body"]["sha256"]), (7, digest), "the body received")
 
 
 @test
@@ -149,6 +158,16 @@ def max_errors_gates_the_exit_status():
                             (("--max-errors", "5"), 0), (("--max-errors", "100"), 0)):
             p = client("async", "-n", "10", "-q", *extra, *urls)
             check_eq(p.returncode, want, "exit with %r and 5 of 10 failed" % (extra,))
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "run.json")
+            p = client("async", "-n", "10", "-q", "--max-errors", "5", "--json", out, *urls)
+            check_eq(p.returncode, 0, "run within its gate")
+            check_eq(client("merge", "-q", out, out).returncode, 1, "merge: 10 of 20 failed")
+            check_eq(client("merge", "-q", "--max-errors", "10", out, out).returncode, 0,
+                     "merge --max-errors 10: 10 failed")
+            check_eq(client("merge", "-q", "--max-errors", "9", out, out).returncode, 1,
+                     "merge --max-errors 9: 10 failed")
+            check_eq(client("merge", "--max-errors", "x", out).returncode, 2, "merge usage")
         p = client("compare", "-n", "4", "-q", "--max-errors", "2", *urls)
         check_eq(p.returncode, 0, "compare: every mode within 2 failed (stderr %r)" % p.stderr)
         p = client("compare", "-n", "4", "-q", "--max-errors", "1", *urls)
