@@ -101,15 +101,7 @@ struct cli_counts {
 	uint64_t repeat, n, c, loops;
 };
 
-enum {
-	OPT_RATE = 256,
-	OPT_LOOPS,
-	OPT_PER_SECOND,
-	OPT_TRACE_EVENTS,
-	OPT_PLOT,
-	CLI_OPT_CACERT,
-	OPT_MAX_ERRORS
-};
+enum { OPT_RATE = 256, OPT_LOOPS, OPT_PER_SECOND, OPT_TRACE_EVENTS, OPT_PLOT, CLI_OPT_CACERT };
 
 static const struct option cli_opts[] = {
         {"repeat", required_argument, NULL, 'r'},
@@ -132,13 +124,7 @@ static const struct option cli_opts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"cacert", required_argument, NULL, CLI_OPT_CACERT},
-        {"header", required_argument, NULL, REQOPT_HEADER},
-        {"method", required_argument, NULL, REQOPT_METHOD},
-        {"data", required_argument, NULL, REQOPT_DATA},
-        {"data-file", required_argument, NULL, REQOPT_DATA_FILE},
-        {"no-keepalive", no_argument, NULL, REQOPT_NO_KEEPALIVE},
-        {"http1.0", no_argument, NULL, REQOPT_HTTP10},
-        {"max-errors", required_argument, NULL, OPT_MAX_ERRORS},
+        REQOPTS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
 };
 
@@ -178,7 +164,7 @@ static int cli_parse_more(int ch, const char *arg, struct config *cfg, char *err
 {
 	if (ch == OPT_RATE)
 		return cli_parse_rate(arg, cfg, err, errlen) == 0 ? 1 : -EINVAL;
-	if (ch != OPT_MAX_ERRORS)
+	if (ch != REQOPT_MAX_ERRORS)
 		return reqopts_option(&cfg->req, ch, arg, err, errlen);
 	char why[UNITS_ERR_LEN];
 	if (units_parse_u64(arg, 0, CLI_MAX_ERRORS, &cfg->max_errors, why, sizeof(why)) == 0)

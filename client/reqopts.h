@@ -16,15 +16,29 @@
 #define REQOPTS_MAX_METHOD     32u        /* bytes of a method name */
 #define REQOPTS_MAX_BODY       (1u << 20) /* --data / --data-file bytes */
 
-/* getopt codes of the options reqopts_option handles (long-only ones above 255) */
+/* getopt codes of the options reqopts_option handles (long-only ones above 255), and of
+ * --max-errors, which cli.c parses beside them */
 enum {
 	REQOPT_HEADER = 'H',
 	REQOPT_METHOD = 'm',
 	REQOPT_DATA = 320,
 	REQOPT_DATA_FILE,
 	REQOPT_NO_KEEPALIVE,
-	REQOPT_HTTP10
+	REQOPT_HTTP10,
+	REQOPT_MAX_ERRORS
 };
+
+/* their getopt_long table entries (struct option, <getopt.h>) */
+#define REQOPTS_LONG_OPTIONS                                                                       \
+	{"header", required_argument, NULL, REQOPT_HEADER},                                        \
+	        {"method", required_argument, NULL, REQOPT_METHOD},                                \
+	        {"data", required_argument, NULL, REQOPT_DATA},                                    \
+	        {"data-file", required_argument, NULL, REQOPT_DATA_FILE},                          \
+	        {"no-keepalive", no_argument, NULL, REQOPT_NO_KEEPALIVE},                          \
+	        {"http1.0", no_argument, NULL, REQOPT_HTTP10},                                     \
+	{                                                                                          \
+		"max-errors", required_argument, NULL, REQOPT_MAX_ERRORS                           \
+	}
 
 struct reqopts {
 	struct curl_slist *headers; /* -H lines, then the ones reqopts_finish adds; owned */
