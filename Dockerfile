@@ -36,7 +36,8 @@ RUN apt-get update -qq \
       libmicrohttpd12 libgnutls30 libcurl4 libevent-2.1-7 libevent-pthreads-2.1-7 libinih1 libjansson4 \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin latlab
+      --shell /usr/sbin/nologin latlab \
+ && install -d -o latlab -g latlab /var/lib/latlab/results
 COPY --from=build /src/build/latlab-server /src/build/latlab-client /usr/local/bin/
 WORKDIR /opt/latlab
 

@@ -39,7 +39,7 @@ struct async_slot {
 	size_t i;              /* the request it carries */
 	unsigned char busy;    /* in the multi, transferring */
 	unsigned char waiting; /* holding a request until its due time */
-	unsigned char used;    /* has run a request (later ones may reuse a connection) */
+	unsigned char used;    /* 0: no request yet, 1: one (FRESH_CONNECT set), 2: more (unset) */
 };
 
 struct async_loop {
@@ -54,11 +54,12 @@ struct async_loop {
 	size_t want;          /* slots this loop runs */
 	curl_socket_t *fresh; /* sockets libcurl just opened and wants writable */
 	size_t nfresh;
-	size_t fed;     /* slots[0, fed) have been given their first request */
-	size_t active;  /* slots busy or waiting */
-	int exhausted;  /* the scheduler has nothing more for this loop */
-	int events_set; /* timer, feed and stop_check are assigned */
-	int rc;         /* 0, or why the loop could not run */
+	size_t fed;               /* slots[0, fed) have been given their first request */
+	size_t active;            /* slots busy or waiting */
+	int exhausted;            /* the scheduler has nothing more for this loop */
+	int events_set;           /* timer, feed and stop_check are assigned */
+	int rc;                   /* 0, or why the loop could not run */
+	struct async_sock *spare; /* socket records to reuse */
 	pthread_t thread;
 	uint32_t id;     /* the loop's number: its lane */
 	size_t inflight; /* slots busy (in the multi) */
@@ -85,10 +86,13 @@ static void async_leave(struct async_loop *L)
 	span_log_add(&L->log, L->id, WS_CPU, L->enter_us, L->leave_us, cpu);
 }
 
-/* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives */
+/* one per socket libcurl asks us to watch; reused (event_assign) while the socket lives, then
+ * kept on the loop's spare list for the next socket (libcurl 7.88 removes and re-adds a
+ * keep-alive socket around every request: no malloc/free per request) */
 struct async_sock {
 	struct event ev;
 	struct async_loop *loop;
+	struct async_sock *next_spare;
 };
 
 static void async_drain(struct async_loop *L);
@@ -118,8 +122,9 @@ static int async_add(struct async_loop *L, struct async_slot *sl)
 	/* a handle's first request cannot find an idle connection (all start together), so
 	 * skip libcurl's scan of the connection cache, which is linear in the open
 	 * connections: quadratic for 10,000 in flight. Later requests reuse connections. */
-	curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, sl->used ? 0L : 1L);
-	sl->used = 1;
+	if (sl->used < 2) /* set once per handle: 1 for its first request, 0 after */
+		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, sl->used ? 0L : 1L);
+	sl->used = sl->used ? 2 : 1;
 	CURLMcode mc = curl_multi_add_handle(L->multi, x->easy);
 	if (mc != CURLM_OK) {
 		async_fail(L, sl, curl_multi_strerror(mc));
@@ -220,13 +225,16 @@ static int async_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, voi
 	if (what == CURL_POLL_REMOVE) {
 		if (si) {
 			event_del(&si->ev);
-			free(si);
+			si->next_spare = L->spare;
+			L->spare = si;
 		}
 		return 0;
 	}
 	if (!si) {
-		si = calloc(1, sizeof(*si));
-		if (!si)
+		si = L->spare;
+		if (si)
+			L->spare = si->next_spare;
+		else if (!(si = calloc(1, sizeof(*si))))
 			return -1;
 		si->loop = L;
 		curl_multi_assign(L->multi, s, si);
@@ -393,6 +401,11 @@ static void async_teardown(struct async_loop *L)
 	}
 	if (L->base)
 		event_base_free(L->base);
+	while (L->spare) {
+		struct async_sock *si = L->spare;
+		L->spare = si->next_spare;
+		free(si);
+	}
 	free(L->fresh);
 	free(L->slots);
 }

@@ -59,14 +59,15 @@ struct batch {
 	unsigned concurrency; /* workers or in-flight cap; 0 means all (async only) */
 	uint64_t timeout_us;  /* per request; 0: none */
 	struct work work;
-	int trace;            /* print "PID process | TID url : URL" as each request starts */
-	int trace_fd;         /* where: 1, or 2 when stdout carries the JSON or CSV report */
-	uint64_t duration_us; /* -d: closed loop until then (no rate); 0: a batch of n */
-	double rate;          /* --rate: request i due at i / rate seconds; 0: none */
-	size_t keep_records;  /* per-request records kept for indices below this; 0: none */
-	unsigned loops;       /* async: event loops on their own threads; 0 or 1: one, here */
-	int progress;         /* draw the live progress line on stdout (a TTY); 0: none */
-	const char *cacert;   /* CA bundle (PEM) trusted for https, NULL: the system's */
+	int trace;                 /* print "PID process | TID url : URL" as each request starts */
+	int trace_fd;              /* where: 1, or 2 when stdout carries the JSON or CSV report */
+	uint64_t duration_us;      /* -d: closed loop until then (no rate); 0: a batch of n */
+	double rate;               /* --rate: request i due at i / rate seconds; 0: none */
+	size_t keep_records;       /* per-request records kept for indices below this; 0: none */
+	unsigned loops;            /* async: event loops on their own threads; 0 or 1: one, here */
+	int progress;              /* draw the live progress line on stdout (a TTY); 0: none */
+	const char *cacert;        /* CA bundle (PEM) trusted for https, NULL: the system's */
+	const struct reqopts *req; /* headers, method, body, keep-alive (reqopts.h); NULL: GET */
 };
 
 /* The URL of request i (not owned). */
@@ -76,6 +77,7 @@ static inline const char *batch_url(const struct batch *b, size_t i)
 }
 
 struct stats;
+struct reqopts;
 
 struct run {
 	enum mode mode;

@@ -124,6 +124,7 @@ static const struct option cli_opts[] = {
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {"cacert", required_argument, NULL, CLI_OPT_CACERT},
+        REQOPTS_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
 };
 
@@ -157,6 +158,24 @@ static int cli_parse_output(int ch, const char *arg, struct config *cfg)
 	return to != NULL;
 }
 
+/* --rate, the request options (reqopts.h) and --max-errors: 1 handled, 0 not one of them,
+ * or a negative errno with a message */
+static int cli_parse_more(int ch, const char *arg, struct config *cfg, char *err, size_t errlen)
+{
+	if (ch == OPT_RATE)
+		return cli_parse_rate(arg, cfg, err, errlen) == 0 ? 1 : -EINVAL;
+	if (ch != REQOPT_MAX_ERRORS)
+		return reqopts_option(&cfg->req, ch, arg, err, errlen);
+	char why[UNITS_ERR_LEN];
+	if (units_parse_u64(arg, 0, CLI_MAX_ERRORS, &cfg->max_errors, why, sizeof(why)) == 0)
+		return 1;
+	snprintf(err, errlen,
+	         "--max-errors: expected a whole number of failed requests from 0 to %llu, got "
+	         "'%.40s': %s",
+	         (unsigned long long)CLI_MAX_ERRORS, arg, why);
+	return -EINVAL;
+}
+
 /* The options in argv into cfg and k (getopt_long moves the operands to the end). 0, or
  * -EINVAL with a message; stops at --help or --version. */
 static int cli_parse_options(int argc, char **argv, struct config *cfg, struct cli_counts *k,
@@ -173,7 +192,8 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 	opterr = 0;
 	optind = 0; /* full re-initialisation (GNU), so cli_parse can run more than once */
 	int ch;
-	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gd:Tqj:o:s:hV", cli_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:n:c:t:w:gd:Tqj:o:s:H:m:hV", cli_opts, NULL)) !=
+	       -1) {
 		const struct cli_number *num = NULL;
 		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 			if (numbers[i].opt == ch)
@@ -185,16 +205,17 @@ static int cli_parse_options(int argc, char **argv, struct config *cfg, struct c
 		}
 		if (cli_parse_output(ch, optarg, cfg))
 			continue;
+		int more = cli_parse_more(ch, optarg, cfg, err, errlen);
+		if (more < 0)
+			return more;
+		if (more > 0)
+			continue;
 		switch (ch) {
 		case 'c':
 			if (conc_list_parse(optarg, CLI_MAX_INFLIGHT, &cfg->clist, err, errlen) !=
 			    0)
 				return -EINVAL;
 			k->c = cfg->clist.n == 1 && !cfg->clist.by_mode ? cfg->clist.v[0] : 0;
-			break;
-		case OPT_RATE:
-			if (cli_parse_rate(optarg, cfg, err, errlen) != 0)
-				return -EINVAL;
 			break;
 		case 'w':
 			if (work_parse(optarg, &cfg->work_cpu_us, why, sizeof(why))) {
@@ -540,12 +561,19 @@ int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errle
 		return rc;
 	rc = cli_parse_operands(argc, argv, cfg, err, errlen);
 	if (rc == 0)
+		rc = reqopts_finish(&cfg->req, err, errlen);
+	if (rc == 0)
 		rc = cli_check_counts(cfg, &k, err, errlen);
 	if (rc == 0)
 		rc = cli_check_outputs(cfg, err, errlen);
 	if (rc == 0)
 		rc = cli_check_cacert(cfg, err, errlen);
 	return rc;
+}
+
+void cli_free(struct config *cfg)
+{
+	reqopts_free(&cfg->req);
 }
 
 unsigned cli_concurrency(const struct config *cfg, enum mode m)

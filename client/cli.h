@@ -4,6 +4,7 @@
 
 #include "batch.h"
 #include "conclist.h"
+#include "reqopts.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,7 +16,8 @@
 #define CLI_MAX_RATE        1000000.0   /* --rate, requests per second */
 #define CLI_MAX_DURATION    (7ULL * 24 * 3600 * 1000000) /* -d: one week */
 #define CLI_MAX_LOOPS       64u
-#define CLI_DEFAULT_LOAD    100u /* async in flight without -c under -d or --rate */
+#define CLI_DEFAULT_LOAD    100u        /* async in flight without -c under -d or --rate */
+#define CLI_MAX_ERRORS      CLI_MAX_RUN /* --max-errors */
 #define CLI_MAX_URLS        10000u
 #define CLI_MAX_URL_LEN     2048u
 #define CLI_MAX_THREADS     1024u
@@ -54,6 +56,8 @@ struct config {
 	unsigned loops;           /* --loops: async event loops (1) */
 	const char *cacert;       /* --cacert: CA bundle for https, NULL: the system's */
 	unsigned inflight_cap;    /* async in flight the open-files limit allows (RLIMIT_NOFILE) */
+	struct reqopts req;  /* -H, -m, --data, --data-file, --no-keepalive, --http1.0; owned */
+	uint64_t max_errors; /* --max-errors: exit 1 only above this many failed (0) */
 };
 
 /* Parses argv into *cfg (argv must outlive cfg). Returns 0, or -EINVAL with a one-line
@@ -61,6 +65,10 @@ struct config {
  * (URLs are checked with libcurl's URL parser: http or https, with a host). An async -c
  * beyond what the open-files limit allows is a usage error. */
 int cli_parse(int argc, char **argv, struct config *cfg, char *err, size_t errlen);
+
+/* Frees what cli_parse allocated in cfg (headers, a --data-file body), after a success or a
+ * failure; cfg is then unusable until parsed again. */
+void cli_free(struct config *cfg);
 
 /* The effective concurrency of a mode under cfg: 1 for sequential, -c or the default for
  * threads and processes, -c or all for async (all: at most cfg->inflight_cap; under -d or

@@ -1,5 +1,6 @@
 /* cli_usage.c -- latlab-client's usage text (--help); cli.c parses what it describes. */
 #include "cli.h"
+#include "reqopts.h"
 
 #include <stdio.h>
 
@@ -85,6 +86,7 @@ void cli_usage(FILE *f)
 	        "                       instead of the system's (latlab-server writes one)\n",
 	        CLI_DEFAULT_WORKERS);
 	cli_usage_load(f);
+	reqopts_usage(f);
 	cli_usage_output(f);
 	fprintf(f,
 	        "  -h, --help           this text\n"
@@ -107,8 +109,8 @@ void cli_usage(FILE *f)
 	        "(other, \"interrupted\") and the report is still written; a second Ctrl-C ends at "
 	        "once.\n"
 	        "\n"
-	        "Exit status: 0 every request succeeded, 1 some failed (or interrupted), 2 usage "
-	        "error.\n"
+	        "Exit status: 0 every request succeeded (or at most --max-errors failed), 1 more\n"
+	        "failed, the run was interrupted or a report could not be written, 2 usage error.\n"
 	        "\n"
 	        "Example: latlab-client compare --repeat 50 http://127.0.0.1:8080/naver \\\n"
 	        "           http://127.0.0.1:8080/google\n",

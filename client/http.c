@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "clock.h"
+#include "reqopts.h"
 #include "trace.h"
 
 #include <ctype.h>
@@ -26,11 +27,31 @@ static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+/* "X-Latlab-Seq: I" into buf (at least 40 bytes): by hand, as snprintf's format engine cost
+ * more than the rest of this file per request */
+static void http_seq_header(char *buf, size_t i)
+{
+	static const char name[] = "X-Latlab-Seq: ";
+	char digits[24];
+	size_t n = 0;
+	do {
+		digits[n++] = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	memcpy(buf, name, sizeof(name) - 1);
+	char *p = buf + sizeof(name) - 1;
+	while (n)
+		*p++ = digits[--n];
+	*p = '\0';
+}
+
 static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct http_xfer *x = userp;
 	size_t len = size * nmemb;
 	int64_t delay;
+	if (len < 18 || (data[0] | 0x20) != 'x') /* most headers: not X-Latlab-Delay-Us */
+		return len;
 	/* a malformed value leaves the delay unknown rather than failing the transfer */
 	if (http_parse_delay_header(data, len, &delay) == 1)
 		x->res->delay_us = delay;
@@ -104,10 +125,12 @@ int http_xfer_init_as(struct http_xfer *x, const struct batch *b, uint64_t t0_us
 		return -ENOMEM;
 	CURL *e = x->easy;
 	x->seq_node.data = x->seq_header;
-	x->seq_node.next = NULL;
-	int bad = 0;
+	int bad = reqopts_apply(b->req, e, &x->seq_node) != 0; /* seq_node.next: -H lines */
 	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
+	/* and no proxy for any host: without it libcurl 7.88 reads no_proxy and NO_PROXY from the
+	 * environment on every transfer */
+	bad |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "latlab-client/" LATLAB_VERSION) != CURLE_OK;
@@ -158,7 +181,7 @@ int http_xfer_prepare(struct http_xfer *x, const struct batch *b, size_t i, uint
 	res->dns_us = res->connect_us = res->tls_us = res->ttfb_us = res->transfer_us = 0;
 	x->body_len = 0;
 	x->errbuf[0] = '\0';
-	snprintf(x->seq_header, sizeof(x->seq_header), "X-Latlab-Seq: %zu", i);
+	http_seq_header(x->seq_header, i);
 	if (b->trace)
 		trace_request(b->trace_fd, x->pid, x->tid, b->urls[u]);
 	res->start_us = clock_now_us() - x->t0_us;

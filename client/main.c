@@ -4,6 +4,7 @@
 #include "batch.h"
 #include "cli.h"
 #include "compare.h"
+#include "manifest.h"
 #include "merge.h"
 #include "modes.h"
 #include "report.h"
@@ -53,14 +54,16 @@ static int main_stdout_taken(const struct config *cfg)
 }
 
 static int main_report_all(const struct config *cfg, struct run *const *runs,
-                           const struct run **cruns, struct summary *sums, size_t nruns);
+                           const struct run **cruns, struct summary *sums, size_t nruns,
+                           const json_t *manifest);
 
 /* summaries, JSON, CSV and timeline for runs[0..nruns); returns the exit status */
-static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns)
+static int main_report(const struct config *cfg, struct run *const *runs, size_t nruns,
+                       const json_t *manifest)
 {
 	struct summary *sums = calloc(nruns ? nruns : 1, sizeof(*sums));
 	const struct run **cruns = calloc(nruns ? nruns : 1, sizeof(*cruns));
-	int status = sums && cruns ? main_report_all(cfg, runs, cruns, sums, nruns) : 1;
+	int status = sums && cruns ? main_report_all(cfg, runs, cruns, sums, nruns, manifest) : 1;
 	if (!sums || !cruns)
 		fprintf(stderr, "latlab-client: out of memory\n");
 	free(cruns);
@@ -70,7 +73,8 @@ static int main_report(const struct config *cfg, struct run *const *runs, size_t
 
 /* main_report with its arrays: cruns[k] = runs[k], sums[k] filled here */
 static int main_report_all(const struct config *cfg, struct run *const *runs,
-                           const struct run **cruns, struct summary *sums, size_t nruns)
+                           const struct run **cruns, struct summary *sums, size_t nruns,
+                           const json_t *manifest)
 {
 	int compare = cfg->compare || cfg->sweep;
 	int status = 0;
@@ -89,7 +93,7 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 			fprintf(stderr, "latlab-client: out of memory\n");
 			return 1;
 		}
-		if (sums[k].failed)
+		if (sums[k].failed > cfg->max_errors) /* --max-errors: 0 unless given */
 			status = 1;
 	}
 	/* with --json -, stdout is the JSON document: the summary moves to stderr */
@@ -104,10 +108,11 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 		report_print_run(out, runs[0], &sums[0], cfg->urls, cfg->nurls);
 	}
 	fflush(out);
-	if (cfg->json_path && (cfg->sweep ? report_write_json_list(cfg->json_path, "sweep", cruns,
-	                                                           sums, nruns, err, sizeof(err))
-	                                  : report_write_json(cfg->json_path, cruns, sums, nruns,
-	                                                      compare, err, sizeof(err))) != 0) {
+	if (cfg->json_path &&
+	    (cfg->sweep ? report_write_json_list(cfg->json_path, "sweep", cruns, sums, nruns,
+	                                         manifest, err, sizeof(err))
+	                : report_write_json(cfg->json_path, cruns, sums, nruns, compare, manifest,
+	                                    err, sizeof(err))) != 0) {
 		fprintf(stderr, "latlab-client: %s\n", err);
 		status = 1;
 	}
@@ -140,7 +145,7 @@ static int main_report_all(const struct config *cfg, struct run *const *runs,
 	return status;
 }
 
-static int main_run(const struct config *cfg)
+static int main_run(const struct config *cfg, const json_t *manifest)
 {
 	struct batch b = {
 	        .urls = cfg->urls,
@@ -154,6 +159,7 @@ static int main_run(const struct config *cfg)
 	        .rate = cfg->rate,
 	        .keep_records = cli_keep_records(cfg),
 	        .loops = cfg->loops,
+	        .req = &cfg->req,
 	        /* the live line: on a terminal, when stdout carries nothing else */
 	        .progress = !cfg->compare && !cfg->sweep && !cfg->quiet && !cfg->trace &&
 	                    isatty(1) && !main_stdout_taken(cfg),
@@ -197,7 +203,7 @@ static int main_run(const struct config *cfg)
 		        strerror(-rc));
 		status = 1;
 	} else {
-		status = main_report(cfg, runs, nruns);
+		status = main_report(cfg, runs, nruns, manifest);
 	}
 	for (size_t k = 0; k < (runs == fixed ? (size_t)COMPARE_NMODES : nruns); k++)
 		run_free(runs[k]);
@@ -214,8 +220,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	struct config cfg;
+	memset(&cfg, 0, sizeof(cfg));
 	char err[300];
 	int status;
+	/* the arguments as given, for the manifest: getopt_long reorders argv */
+	char **given = malloc(((size_t)argc + 1) * sizeof(*given));
+	if (!given) {
+		fprintf(stderr, "latlab-client: out of memory\n");
+		curl_global_cleanup();
+		return 1;
+	}
+	memcpy(given, argv, ((size_t)argc + 1) * sizeof(*given));
 	if (argc > 1 && strcmp(argv[1], "timeline") == 0) {
 		status = tlcmd_main(argc - 1, argv + 1);
 	} else if (argc > 1 && strcmp(argv[1], "merge") == 0) {
@@ -236,8 +251,17 @@ int main(int argc, char **argv)
 		status = 2;
 	} else {
 		stop_install(); /* Ctrl-C: stop the batch, still report what finished */
-		status = main_run(&cfg);
+		json_t *manifest = manifest_new(cfg.sweep     ? "sweep"
+		                                : cfg.compare ? "compare"
+		                                              : mode_name(cfg.mode),
+		                                argc, given);
+		status = manifest ? main_run(&cfg, manifest) : 1;
+		if (!manifest)
+			fprintf(stderr, "latlab-client: out of memory\n");
+		json_decref(manifest);
 	}
+	cli_free(&cfg);
+	free(given);
 	curl_global_cleanup();
 	return status;
 }

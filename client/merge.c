@@ -4,9 +4,11 @@
 
 #include "batch.h"
 #include "histogram.h"
+#include "manifest.h"
 #include "modes.h"
 #include "report.h"
 #include "stats.h"
+#include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -183,12 +185,13 @@ int merge_add_json(struct run *dst, const json_t *o, char *err, size_t errlen)
 struct merge_opts {
 	const char *json_path;
 	int quiet;
+	uint64_t max_errors; /* exit 1 only when more failed */
 };
 
 static void merge_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: latlab-client merge [-q] [--json OUT|-] RUN.json...\n"
+	        "usage: latlab-client merge [-q] [--json OUT|-] [--max-errors N] RUN.json...\n"
 	        "\n"
 	        "Combines runs written with --json (one run each, or compare's {\"runs\": ...})\n"
 	        "into one report: requests, ok and errors summed, percentiles exact from the\n"
@@ -235,6 +238,7 @@ static int merge_files(struct run *r, int argc, char **argv, size_t *nruns)
 static int merge_parse(int argc, char **argv, struct merge_opts *o)
 {
 	static const struct option opts[] = {{"json", required_argument, NULL, 'j'},
+	                                     {"max-errors", required_argument, NULL, 'E'},
 	                                     {"quiet", no_argument, NULL, 'q'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
@@ -242,6 +246,7 @@ static int merge_parse(int argc, char **argv, struct merge_opts *o)
 	opterr = 0;
 	optind = 0;
 	int ch;
+	char why[UNITS_ERR_LEN];
 	while ((ch = getopt_long(argc, argv, ":j:qh", opts, NULL)) != -1) {
 		if (ch == 'j')
 			o->json_path = optarg;
@@ -249,8 +254,20 @@ static int merge_parse(int argc, char **argv, struct merge_opts *o)
 			o->quiet = 1;
 		else if (ch == 'h')
 			return 1;
+		else if (ch == 'E' && units_parse_u64(optarg, 0, UINT64_MAX / 2, &o->max_errors,
+		                                      why, sizeof(why)) != 0) {
+			fprintf(stderr,
+			        "latlab-client: merge: --max-errors: expected a whole number of "
+			        "failed "
+			        "requests, got '%.40s': %s\n",
+			        optarg, why);
+			return -1;
+		} else if (ch == 'E')
+			continue;
 		else {
-			fprintf(stderr, "latlab-client: merge: %s '%s' (expected --json OUT, -q)\n",
+			fprintf(stderr,
+			        "latlab-client: merge: %s '%s' (expected --json OUT, -q, "
+			        "--max-errors N)\n",
 			        ch == ':' ? "option needs a value:" : "unknown option",
 			        argv[optind - 1]);
 			return -1;
@@ -267,6 +284,9 @@ static int merge_parse(int argc, char **argv, struct merge_opts *o)
 int merge_main(int argc, char **argv)
 {
 	struct merge_opts o;
+	char *given[MERGE_MAX_FILES + 8]; /* the arguments as given, for the manifest */
+	int ngiven = argc < MERGE_MAX_FILES + 8 ? argc : MERGE_MAX_FILES + 8;
+	memcpy(given, argv, (size_t)ngiven * sizeof(*given));
 	int rc = merge_parse(argc, argv, &o);
 	if (rc != 0) {
 		if (rc > 0)
@@ -294,12 +314,17 @@ int merge_main(int argc, char **argv)
 		}
 		char err[300];
 		const struct run *runs[1] = {r};
+		json_t *manifest = o.json_path ? manifest_new("merge", ngiven, given) : NULL;
 		if (o.json_path &&
-		    report_write_json(o.json_path, runs, &s, 1, 0, err, sizeof(err)) != 0) {
+		    (!manifest || report_write_json(o.json_path, runs, &s, 1, 0, manifest, err,
+		                                    sizeof(err)) != 0)) {
+			if (!manifest)
+				snprintf(err, sizeof(err), "out of memory");
 			fprintf(stderr, "latlab-client: merge: %s\n", err);
 			status = 1;
 		}
-		if (status == 0 && s.failed)
+		json_decref(manifest);
+		if (status == 0 && s.failed > o.max_errors)
 			status = 1;
 	}
 	run_free(r);

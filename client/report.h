@@ -87,15 +87,18 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
                         const struct summary *speedup_base);
 
 /* Writes one run's object (compare == 0, nruns == 1) or {"runs": [...]} to path ("-":
- * stdout; a file is replaced whole, or left as it was on failure). Returns 0, or a negative
+ * stdout; a file is replaced whole, or left as it was on failure), with manifest (borrowed;
+ * NULL: none) under the key "manifest" of that object. Returns 0, or a negative
  * errno with a one-line message in err. */
 int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
-                      size_t nruns, int compare, char *err, size_t errlen);
+                      size_t nruns, int compare, const json_t *manifest, char *err, size_t errlen);
 
-/* Writes {key: [run, ...]} (each run's object, no speed-up) to path as report_write_json does.
- * Returns 0, or a negative errno with a one-line message in err. */
+/* Writes {key: [run, ...], "manifest": manifest} (each run's object, no speed-up; manifest
+ * borrowed, NULL: none) to path as report_write_json does. Returns 0, or a negative errno
+ * with a one-line message in err. */
 int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
-                           const struct summary *sums, size_t nruns, char *err, size_t errlen);
+                           const struct summary *sums, size_t nruns, const json_t *manifest,
+                           char *err, size_t errlen);
 
 /* Writes the CSV header and one row per request of every run (with a trailing "mode" column
  * when compare) to path ("-": stdout; a file is replaced whole). Returns 0, or a negative

@@ -225,7 +225,8 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 }
 
 int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
-                           const struct summary *sums, size_t nruns, char *err, size_t errlen)
+                           const struct summary *sums, size_t nruns, const json_t *manifest,
+                           char *err, size_t errlen)
 {
 	json_t *arr = json_array();
 	json_t *root = json_object();
@@ -236,6 +237,8 @@ int report_write_json_list(const char *path, const char *key, const struct run *
 		bad = json_object_set_new(root, key, arr) != 0;
 	else
 		json_decref(arr);
+	if (!bad && manifest)
+		bad = json_object_set_new(root, "manifest", json_deep_copy(manifest)) != 0;
 	if (bad) {
 		json_decref(root);
 		snprintf(err, errlen, "--json: out of memory");
@@ -254,7 +257,7 @@ int report_write_json_list(const char *path, const char *key, const struct run *
 }
 
 int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
-                      size_t nruns, int compare, char *err, size_t errlen)
+                      size_t nruns, int compare, const json_t *manifest, char *err, size_t errlen)
 {
 	const struct summary *base = NULL;
 	if (compare)
@@ -279,6 +282,11 @@ int report_write_json(const char *path, const struct run *const *runs, const str
 		}
 	} else if (nruns == 1) {
 		root = report_run_json(runs[0], &sums[0], NULL);
+	}
+	if (root && manifest &&
+	    json_object_set_new(root, "manifest", json_deep_copy(manifest)) != 0) {
+		json_decref(root);
+		root = NULL;
 	}
 	if (!root) {
 		snprintf(err, errlen, "--json: out of memory");

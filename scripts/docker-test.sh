@@ -246,10 +246,13 @@ services:
   server: {build: {network: host}}
   client: {build: {network: host}}
   labs: {build: {network: host}}
+  loadgen: {build: {network: host}}
+  merge: {build: {network: host}}
 EOF
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export LATLAB_TIME_SCALE=0.1 LATLAB_PORT="$port"
-unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME LATLAB_SEED LATLAB_CONFIG
+unset COMPOSE_FILE COMPOSE_PROFILES COMPOSE_PROJECT_NAME LATLAB_SEED LATLAB_CONFIG \
+	LATLAB_LOAD_URL LATLAB_LOAD_MAX_ERRORS
 # in the background and waited for, so that a signal stops the run at once (see cleanup)
 dc() {
 	docker-compose "$@" >>"$LOG" 2>&1 &
@@ -328,14 +331,41 @@ print("host GET /naver:", r.status, len(body), "bytes, delay", r.headers["X-Latl
 EOF
 tail -n 1 "$LOG"
 
-say "docker-compose down"
+say "docker-compose --profile load up --scale loadgen=2 --exit-code-from merge merge"
+LOG=$TMP/up-load.log
+export LATLAB_LOAD_DURATION=2s LATLAB_LOAD_CONCURRENCY=10
+dc --profile load up --scale loadgen=2 --exit-code-from merge merge || fail "load profile exited $?"
+LOG=$TMP/load-results.log
+dc --profile load run --rm --no-deps merge sh -c 'cat merged.json inputs/loadgen-*.json' ||
+	fail "reading the results volume"
+python3 - "$LOG" <<'EOF' || fail "merged requests are not the sum of the loadgens'"
+import json, sys
+text = open(sys.argv[1]).read()
+dec, docs, i = json.JSONDecoder(), [], text.find("{")
+while i >= 0:
+    doc, end = dec.raw_decode(text, i)
+    docs.append(doc)
+    i = text.find("{", end)
+merged, parts = docs[0], docs[1:]
+assert merged["manifest"]["mode"] == "merge" and len(parts) == 2, (merged.get("manifest"), len(parts))
+hosts = {p["manifest"]["host"] for p in parts}
+assert len(hosts) == 2, hosts
+total = sum(p["requests"] for p in parts)
+assert merged["requests"] == total > 0 and merged["ok"] == sum(p["ok"] for p in parts), (merged["requests"], total)
+print("load: 2 loadgens (%s) made %s requests; merged %d" % (
+    ", ".join(sorted(hosts)), " + ".join(str(p["requests"]) for p in parts), merged["requests"]))
+EOF
+
+say "docker-compose --profile labs --profile lecture --profile load down --volumes"
 LOG=$TMP/down.log
-dc --profile labs --profile lecture down --volumes || fail "down"
+dc --profile labs --profile lecture --profile load down --volumes || fail "down"
 left=$("$DOCKER" ps -aq)
 [ -z "$left" ] || fail "containers left after down: $left"
 left=$("$DOCKER" network ls -q --filter type=custom)
 [ -z "$left" ] || fail "networks left after down: $left"
 left=$("$DOCKER" images -q --filter dangling=true)
 [ -z "$left" ] || fail "dangling images left: $left"
+left=$("$DOCKER" volume ls -q)
+[ -z "$left" ] || fail "volumes left after down -v: $left"
 LOG=""
-say "ok: images built, four rows at 100/100, every lab passed, the lecture's programs ran, nothing left"
+say "ok: images built, four rows at 100/100, every lab passed, the lecture's programs ran, 2 loadgens merged, nothing left"

@@ -23,7 +23,8 @@ DOCKERFILE = os.path.join(ROOT, "Dockerfile")
 DOCKER_TEST = os.path.join(ROOT, "scripts", "docker-test.sh")
 PYTHON = "/usr/bin/python3"
 SCALE = "0.02"
-KNOBS = ("LATLAB_PORT", "LATLAB_SEED", "LATLAB_TIME_SCALE", "LATLAB_CONFIG")
+KNOBS = ("LATLAB_PORT", "LATLAB_SEED", "LATLAB_TIME_SCALE", "LATLAB_CONFIG", "LATLAB_LOAD_URL",
+         "LATLAB_LOAD_DURATION", "LATLAB_LOAD_CONCURRENCY", "LATLAB_LOAD_MAX_ERRORS")
 CONFIG_IN_CONTAINER = "/etc/latlab/sites.ini"
 
 
@@ -57,8 +58,8 @@ def _scalar(text):
     if text.startswith('"'):
         import json
         return json.loads(text)
-    if text == "{}":  # an empty map (docker-compose config prints a volume without options so)
-        return {}
+    if text in ("{}", "[]"):  # an empty mapping or sequence (a volume with no options)
+        return {} if text == "{}" else []
     check(not text.startswith(("{", "[", "&", "*", "|", ">", "!")), "unsupported YAML %r" % text)
     return None if text in ("null", "~") else text
 
@@ -89,8 +90,13 @@ def _seq(lines, i, indent):
             item, i = _map(lines, i, indent + 2)
             items.append(item)
             continue
-        items.append(_scalar(rest))
         i += 1
+        # a plain scalar folded over more lines (docker-compose config wraps long ones)
+        while (i < len(lines) and lines[i][0] > indent and not rest.startswith(("'", '"'))
+               and not lines[i][1].startswith("- ")):
+            rest += " " + lines[i][1]
+            i += 1
+        items.append(_scalar(rest))
     return items, i
 
 
@@ -176,14 +182,14 @@ def host_server_args(svc):
 
 
 @test
-def compose_file_validates_with_three_services_and_a_labs_profile():
+def compose_file_validates_with_its_services_and_the_labs_lecture_and_load_profiles():
     p = compose("config", "-q")
     check(p.returncode == 0, "docker-compose config -q: %s" % p.stderr)
     # (docker-compose 1.29 lists every service here; the profiles keep labs and the lecture's
     # services out of a plain `up`)
     check_eq(sorted(compose("--profile", "labs", "config", "--services").stdout.split()),
-             ["client", "labs", "lecture", "lecture-server", "server"], "services")
-    check_eq(compose("config", "--profiles").stdout.split(), ["labs", "lecture"], "profiles")
+             ["client", "labs", "lecture", "lecture-server", "loadgen", "merge", "server"], "services")
+    check_eq(compose("config", "--profiles").stdout.split(), ["labs", "lecture", "load"], "profiles")
     c = config()["services"]
     check_eq(c["client"]["depends_on"], {"server": {"condition": "service_healthy"}}, "client waits")
     check_eq(c["labs"]["depends_on"], {"server": {"condition": "service_healthy"}}, "labs wait")
@@ -317,6 +323,58 @@ def compose_labs_command_runs_every_lab():
         check(re.search(r"(?m)^%s\.py\s+\d+\s+\d+\s+\d+\s+[0-9.]+ s$" % lab, p.stdout),
               "summary row for %s in:\n%s" % (lab, p.stdout))
     check(re.search(r"(?m)^01_sequential\.py\s+100\s+1\s+1\s", p.stdout), "sequential: 100 lines, 1 PID, 1 TID")
+
+
+RESULTS = "/var/lib/latlab/results"
+
+
+@test
+def compose_load_profile_runs_loadgens_then_merges_their_sum():
+    p = compose("--profile", "load", "config")
+    check(p.returncode == 0, "docker-compose --profile load config: %s" % p.stderr)
+    c = parse_yaml(p.stdout)["services"]
+    lg, mg = c["loadgen"], c["merge"]
+    check_eq((lg["profiles"], mg["profiles"]), (["load"], ["load"]), "load profile")
+    check_eq(lg["depends_on"], {"server": {"condition": "service_healthy"}}, "loadgen waits")
+    check_eq(mg["depends_on"], {"loadgen": {"condition": "service_completed_successfully"}},
+             "merge waits for every loadgen")
+    for svc in (lg, mg):
+        check_eq(svc["volumes"], ["results:%s:rw" % RESULTS], "the shared results volume")
+        check_eq(svc["image"], "latlab:latest", "the runtime image")
+    check_eq(mg["working_dir"], RESULTS, "merge works in the results folder")
+    check_eq(lg["environment"]["LOAD_URL"], "http://server:8080/naver?latency=10ms", "default URL")
+    # both commands run here: two "replicas" (a hostname stand-in each), then the merge
+    with Server("--time-scale", SCALE) as s, tempfile.TemporaryDirectory() as d:
+        results, bindir = os.path.join(d, "results"), os.path.join(d, "bin")
+        os.makedirs(results)
+        os.makedirs(bindir)
+        env = dict(os.environ, PATH=bindir + ":" + os.path.dirname(CLIENT_BIN) + ":" + os.environ["PATH"])
+        env.update({k: v.replace("http://server:8080", s.url) for k, v in lg["environment"].items()})
+        env["LOAD_DURATION"], env["LOAD_CONCURRENCY"] = "1s", "4"
+
+        def host(argv):
+            return [a.replace("$$", "$").replace(RESULTS, results) for a in argv]
+
+        for name in ("replica-a", "replica-b"):
+            with open(os.path.join(bindir, "hostname"), "w") as f:
+                f.write("#!/bin/sh\necho %s\n" % name)
+            os.chmod(os.path.join(bindir, "hostname"), 0o755)
+            p = subprocess.run(host(lg["command"]), capture_output=True, text=True, env=env,
+                               timeout=60 * SLACK)
+            check(p.returncode == 0, "loadgen command (%d): %s" % (p.returncode, p.stderr[-800:]))
+        p = subprocess.run(host(mg["command"]), capture_output=True, text=True, env=env,
+                           cwd=results, timeout=60 * SLACK)
+        check(p.returncode == 0, "merge command (%d): %s" % (p.returncode, p.stderr[-800:]))
+        with open(os.path.join(results, "merged.json")) as f:
+            merged = json.load(f)
+        parts = []
+        for name in ("replica-a", "replica-b"):
+            with open(os.path.join(results, "inputs", "loadgen-%s.json" % name)) as f:
+                parts.append(json.load(f))
+        check_eq(sorted(os.listdir(results)), ["inputs", "merged.json"], "inputs moved aside")
+        check(all(q["requests"] > 0 for q in parts), "each replica ran requests")
+        check_eq(merged["requests"], sum(q["requests"] for q in parts), "merged = sum")
+        check_eq(merged["manifest"]["mode"], "merge", "merge's manifest")
 
 
 def dockerfile_stages():
@@ -476,7 +534,8 @@ def docker_test_compose_commands():
 @test
 def readme_docker_commands_are_the_ones_docker_test_runs():
     cmds = docker_test_compose_commands()
-    for want in ("up --exit-code-from client", "up -d server", "--profile labs up --exit-code-from labs labs"):
+    for want in ("up --exit-code-from client", "up -d server", "--profile labs up --exit-code-from labs labs",
+                 "--profile load up --scale loadgen=2 --exit-code-from merge merge"):
         check(want in cmds, "docker-test.sh runs %r: %r" % (want, cmds))
     with open(DOCKER_TEST) as f:
         script = f.read()

@@ -142,7 +142,7 @@ static void compare_json_holds_runs_in_order_with_speedup(void **state)
 	char path[64];
 	tu_temp_file(path, sizeof(path), "");
 	char err[256];
-	assert_int_equal(report_write_json(path, runs, sums, 2, 1, err, sizeof(err)), 0);
+	assert_int_equal(report_write_json(path, runs, sums, 2, 1, NULL, err, sizeof(err)), 0);
 	json_error_t je;
 	json_t *root = json_load_file(path, 0, &je);
 	unlink(path);
@@ -193,8 +193,8 @@ static void unwritable_output_is_an_error_with_a_message(void **state)
 	assert_true(report_write_csv("/nonexistent-dir/x.csv", runs, 1, urls, 2, 0, err,
 	                             sizeof(err)) < 0);
 	assert_non_null(strstr(err, "--csv"));
-	assert_true(report_write_json("/nonexistent-dir/x.json", runs, &s, 1, 0, err, sizeof(err)) <
-	            0);
+	assert_true(report_write_json("/nonexistent-dir/x.json", runs, &s, 1, 0, NULL, err,
+	                              sizeof(err)) < 0);
 	assert_non_null(strstr(err, "--json"));
 	run_free(r);
 }
