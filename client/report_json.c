@@ -224,65 +224,31 @@ json_t *report_run_json(const struct run *r, const struct summary *s,
 	return report_checked(o, bad);
 }
 
-int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
-                           const struct summary *sums, size_t nruns, const json_t *manifest,
-                           char *err, size_t errlen)
+/* {key: [run, ...]}, each run compared with base (NULL: no speed-up); NULL when out of memory */
+static json_t *report_runs_object(const char *key, const struct run *const *runs,
+                                  const struct summary *sums, size_t nruns,
+                                  const struct summary *base)
 {
 	json_t *arr = json_array();
 	json_t *root = json_object();
 	int bad = !arr || !root;
 	for (size_t k = 0; k < nruns && !bad; k++)
-		bad |= json_array_append_new(arr, report_run_json(runs[k], &sums[k], NULL)) != 0;
+		bad |= json_array_append_new(arr, report_run_json(runs[k], &sums[k], base)) != 0;
 	if (!bad)
 		bad = json_object_set_new(root, key, arr) != 0;
 	else
 		json_decref(arr);
-	if (!bad && manifest)
-		bad = json_object_set_new(root, "manifest", json_deep_copy(manifest)) != 0;
 	if (bad) {
 		json_decref(root);
-		snprintf(err, errlen, "--json: out of memory");
-		return -ENOMEM;
+		return NULL;
 	}
-	struct report_out o;
-	if (report_open(&o, "--json", path, err, errlen) != 0) {
-		json_decref(root);
-		return -EIO;
-	}
-	bad = json_dumpf(root, o.f, JSON_INDENT(2) | JSON_REAL_PRECISION(9)) != 0;
-	json_decref(root);
-	if (!bad)
-		fputc('\n', o.f);
-	return report_close(&o, bad, "--json", path, err, errlen);
+	return root;
 }
 
-int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
-                      size_t nruns, int compare, const json_t *manifest, char *err, size_t errlen)
+/* adds the manifest to root (NULL: out of memory already) and writes it to path; takes root */
+static int report_write_root(json_t *root, const json_t *manifest, const char *path, char *err,
+                             size_t errlen)
 {
-	const struct summary *base = NULL;
-	if (compare)
-		for (size_t k = 0; k < nruns; k++)
-			if (runs[k]->mode == MODE_SEQUENTIAL)
-				base = &sums[k];
-	json_t *root = NULL;
-	if (compare) {
-		json_t *arr = json_array();
-		root = json_object();
-		int bad = !arr || !root;
-		for (size_t k = 0; k < nruns && !bad; k++)
-			bad |= json_array_append_new(arr,
-			                             report_run_json(runs[k], &sums[k], base)) != 0;
-		if (!bad)
-			bad = json_object_set_new(root, "runs", arr) != 0;
-		else
-			json_decref(arr);
-		if (bad) {
-			json_decref(root);
-			root = NULL;
-		}
-	} else if (nruns == 1) {
-		root = report_run_json(runs[0], &sums[0], NULL);
-	}
 	if (root && manifest &&
 	    json_object_set_new(root, "manifest", json_deep_copy(manifest)) != 0) {
 		json_decref(root);
@@ -302,4 +268,28 @@ int report_write_json(const char *path, const struct run *const *runs, const str
 	if (!bad)
 		fputc('\n', o.f);
 	return report_close(&o, bad, "--json", path, err, errlen);
+}
+
+int report_write_json_list(const char *path, const char *key, const struct run *const *runs,
+                           const struct summary *sums, size_t nruns, const json_t *manifest,
+                           char *err, size_t errlen)
+{
+	return report_write_root(report_runs_object(key, runs, sums, nruns, NULL), manifest, path,
+	                         err, errlen);
+}
+
+int report_write_json(const char *path, const struct run *const *runs, const struct summary *sums,
+                      size_t nruns, int compare, const json_t *manifest, char *err, size_t errlen)
+{
+	const struct summary *base = NULL;
+	json_t *root = NULL;
+	if (compare) {
+		for (size_t k = 0; k < nruns; k++)
+			if (runs[k]->mode == MODE_SEQUENTIAL)
+				base = &sums[k];
+		root = report_runs_object("runs", runs, sums, nruns, base);
+	} else if (nruns == 1) {
+		root = report_run_json(runs[0], &sums[0], NULL);
+	}
+	return report_write_root(root, manifest, path, err, errlen);
 }
