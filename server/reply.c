@@ -95,20 +95,31 @@ static enum MHD_Result queue(struct srv_server *srv, struct MHD_Connection *conn
 /* ---- text and JSON ---------------------------------------------------------------------- */
 
 /* srv_reply_text with one more header (allow: an Allow header, NULL for none) */
+/* a response owning text (NULL text: out of memory), its length in *len; NULL on failure,
+ * with text freed */
+static struct MHD_Response *text_response(char *text, const char *ctype, size_t *len)
+{
+	if (!text)
+		return NULL;
+	*len = strlen(text);
+	struct MHD_Response *resp =
+	        MHD_create_response_from_buffer(*len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return NULL;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	return resp;
+}
+
 static enum MHD_Result reply_text(struct srv_server *srv, struct MHD_Connection *conn,
                                   unsigned status, char *text, const char *ctype, const char *allow,
                                   const char *method, const char *url)
 {
-	if (!text)
+	size_t len;
+	struct MHD_Response *resp = text_response(text, ctype, &len);
+	if (!resp)
 		return MHD_NO;
-	size_t len = strlen(text);
-	struct MHD_Response *resp =
-	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	char code[8];
@@ -414,16 +425,10 @@ enum MHD_Result srv_reply_overload(struct srv_server *srv, struct MHD_Connection
 	                                 : json_integer((json_int_t)r->cap.qmax));
 	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
-	if (!text)
+	size_t len;
+	struct MHD_Response *resp = text_response(text, "application/json", &len);
+	if (!resp)
 		return MHD_NO;
-	size_t len = strlen(text);
-	struct MHD_Response *resp =
-	        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	MHD_add_response_header(resp, "X-Latlab-Site", site->name);
 	MHD_add_response_header(resp, "X-Latlab-Queue-Us", "0");
