@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.parse
@@ -255,3 +256,45 @@ def curl(*args, timeout=60.0):
     """Runs the curl CLI (-sS) with args; returns CompletedProcess (text stdout/stderr)."""
     return subprocess.run(["curl", "-sS"] + [str(a) for a in args], capture_output=True,
                           text=True, timeout=timeout * SLACK)
+
+
+def timed_get(url, **kw):
+    """http_get, timed: (seconds, status, headers, body)."""
+    t0 = time.monotonic()
+    status, headers, body = http_get(url, **kw)
+    return time.monotonic() - t0, status, headers, body
+
+
+def parallel(fn, n, stagger=0.0):
+    """Runs fn(i) on n threads released at once (thread i starts i*stagger s after the first);
+    returns the results in order (an exception in place of a failed call) and the wall time
+    from the release to the last one's end."""
+    results = [None] * n
+    start = threading.Barrier(n + 1)
+
+    def worker(i):
+        start.wait()
+        time.sleep(i * stagger)
+        try:
+            results[i] = fn(i)
+        except Exception as e:  # reported by the caller's checks
+            results[i] = e
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    start.wait()
+    t0 = time.monotonic()
+    for t in threads:
+        t.join()
+    return results, time.monotonic() - t0
+
+
+def run_json(*args, timeout=120.0):
+    """Runs the client with --json - and returns (exit code, the parsed JSON, stderr)."""
+    p = client(*args, "--json", "-", timeout=timeout)
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError:
+        raise AssertionError("stdout is not JSON (rc %d): %r %r" % (p.returncode, p.stdout[:300], p.stderr[:300]))
+    return p.returncode, doc, p.stderr

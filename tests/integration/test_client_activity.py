@@ -2,20 +2,10 @@
 latlab-server: concurrency (requests in flight over the wall, JSON "in_flight") and parallelism
 (workers on a CPU at once, JSON "on_cpu", with "gil_wait_s"), on the lecture's batch and on the
 GIL example. Envelopes come from the configured -c, latency and --work, never machine speed."""
-import json
 
-from latlab import SLACK, Server, check, check_between, check_eq, client, run, test
+from latlab import SLACK, Server, check, check_between, check_eq, run, run_json, test
 
 SCALE = "0.1"  # the lecture's batch at a tenth of its delays
-
-
-def run_json(*args):
-    p = client(*args, "--json", "-")
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        raise AssertionError("stdout is not JSON (rc %d): %r %r" % (p.returncode, p.stdout[:300], p.stderr[:300]))
-    return p.returncode, doc, p.stderr
 
 
 def lecture(s):

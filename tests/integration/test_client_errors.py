@@ -10,15 +10,8 @@ import subprocess
 import tempfile
 import time
 
-from latlab import CLIENT_BIN, SLACK, Server, check, check_between, check_eq, client, free_port, run, test
-
-
-def run_json(*args):
-    p = client(*args, "--json", "-")
-    try:
-        return p.returncode, json.loads(p.stdout), p.stderr
-    except ValueError:
-        raise AssertionError("stdout is not JSON (rc %d): %r %r" % (p.returncode, p.stdout[:300], p.stderr[:300]))
+from latlab import (CLIENT_BIN, SLACK, check, check_between, check_eq, client, free_port, run, run_json,
+                    Server, test)
 
 
 @test

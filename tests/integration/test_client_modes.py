@@ -1,24 +1,13 @@
 """test_client_modes.py -- latlab-client's four modes against a real latlab-server: each takes
 the time its concurrency model predicts (envelopes derived from the configured latency), and
 --trace shows who ran each request (one pid/tid, many tids, many pids)."""
-import json
 import math
 import re
 
-from latlab import SLACK, Server, check, check_between, check_eq, client, run, test
+from latlab import SLACK, Server, check, check_between, check_eq, client, run, run_json, test
 
 L = 0.1  # configured latency (s) of every request in these tests
 TRACE = re.compile(r"^(\d+) process \| (\d+) url : (\S+)$")
-
-
-def run_json(*args):
-    """Runs the client with --json - and returns (exit code, the parsed JSON, stderr)."""
-    p = client(*args, "--json", "-")
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        raise AssertionError("stdout is not JSON (rc %d): %r %r" % (p.returncode, p.stdout[:300], p.stderr[:300]))
-    return p.returncode, doc, p.stderr
 
 
 def url(s, extra=""):

@@ -9,36 +9,7 @@ import threading
 import time
 
 from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, client, config_file,
-                    http_get, http_json, run, test)
-
-
-def timed_get(url, **kw):
-    t0 = time.monotonic()
-    status, headers, body = http_get(url, **kw)
-    return time.monotonic() - t0, status, headers, body
-
-
-def parallel(fn, n, stagger=0.0):
-    """Runs fn(i) on n threads (thread i starts i*stagger s after the first); returns the
-    results in order (an exception in place of a failed call)."""
-    results = [None] * n
-    start = threading.Barrier(n + 1)
-
-    def worker(i):
-        start.wait()
-        time.sleep(i * stagger)
-        try:
-            results[i] = fn(i)
-        except Exception as e:  # reported by the caller's checks
-            results[i] = e
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    start.wait()
-    for t in threads:
-        t.join()
-    return results
+                    http_get, http_json, parallel, run, test, timed_get)
 
 
 def finite_server(text, *args, checked=True):
@@ -63,7 +34,7 @@ def capacity_k_answers_n_requests_in_ceil_i_over_k_rounds_of_the_delay():
     delay, k, n = 0.2, 3, 9
     with finite_server("[finite]\nlatency = 200ms\nsize = 100\ncapacity = 3\n") as s:
         http_get(s.url + "/__latlab/health")
-        results = parallel(lambda i: timed_get(s.url + "/finite"), n)
+        results, _ = parallel(lambda i: timed_get(s.url + "/finite"), n)
         for r in results:
             check(not isinstance(r, Exception), repr(r))
             check_eq(r[1], 200)
@@ -86,7 +57,7 @@ def capacity_k_answers_n_requests_in_ceil_i_over_k_rounds_of_the_delay():
 def queue_order_is_arrival_order():
     with finite_server("[finite]\nlatency = 100ms\nsize = 10\ncapacity = 1\n") as s:
         # one every 20 ms: all arrive while the first is in service, in this order
-        results = parallel(lambda i: (i, time.monotonic(), http_get(s.url + "/finite?seq=%d" % i)), 5,
+        results, _ = parallel(lambda i: (i, time.monotonic(), http_get(s.url + "/finite?seq=%d" % i)), 5,
                            stagger=0.02)
         for r in results:
             check(not isinstance(r, Exception), repr(r))
@@ -98,7 +69,7 @@ def queue_order_is_arrival_order():
 @test
 def queue_bound_answers_503_with_retry_after_at_once_beyond_it():
     with finite_server("[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 2\n") as s:
-        results = parallel(lambda i: timed_get(s.url + "/finite"), 3)  # 1 in service, 2 queued
+        results, _ = parallel(lambda i: timed_get(s.url + "/finite"), 3)  # 1 in service, 2 queued
         check_eq(sorted(r[1] for r in results), [200, 200, 200])
         got = {}
 
@@ -106,7 +77,7 @@ def queue_bound_answers_503_with_retry_after_at_once_beyond_it():
             return timed_get(s.url + "/finite")
 
         # the 4th and 5th arrive while 1 is in service and 2 wait: refused at once
-        results = parallel(one, 5, stagger=0.03)
+        results, _ = parallel(one, 5, stagger=0.03)
         for r in results:
             check(not isinstance(r, Exception), repr(r))
             got.setdefault(r[1], []).append(r)
@@ -125,7 +96,7 @@ def queue_bound_answers_503_with_retry_after_at_once_beyond_it():
 def query_capacity_and_queue_apply_to_one_request():
     with CheckedServer() as s:
         url = s.url + "/naver?latency=200ms&size=10&capacity=1&queue=0"
-        results = parallel(lambda i: timed_get(url), 2, stagger=0.03)
+        results, _ = parallel(lambda i: timed_get(url), 2, stagger=0.03)
         check_eq(sorted(r[1] for r in results), [200, 503])
         status, _, body = http_json(s.url + "/naver?capacity=lots")
         check_eq(status, 400)
@@ -137,7 +108,7 @@ def query_capacity_and_queue_apply_to_one_request():
 def overload_reset_drops_the_connection():
     text = "[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 0\noverload = reset\n"
     with finite_server(text) as s:
-        results = parallel(lambda i: timed_get(s.url + "/finite"), 2, stagger=0.05)
+        results, _ = parallel(lambda i: timed_get(s.url + "/finite"), 2, stagger=0.05)
         ok = [r for r in results if not isinstance(r, Exception)]
         dropped = [r for r in results if isinstance(r, Exception)]
         check_eq(len(ok), 1, "answered: %r" % results)
@@ -156,7 +127,7 @@ def stats_and_metrics_count_in_service_queued_and_rejected():
     with finite_server(text) as s:
         box = {}
         t = threading.Thread(target=lambda: box.setdefault("r", parallel(lambda i: timed_get(s.url + "/finite"), 6,
-                                                                          stagger=0.01)))
+                                                                          stagger=0.01)[0]))
         t.start()
         st = wait_stats(s, "finite", "queued", 3)
         c = st["capacity"]["finite"]
@@ -227,7 +198,7 @@ def runtime_put_makes_a_site_finite_and_sites_lists_its_capacity():
         check_eq(status, 200, doc)
         n = site_of(s, "naver")
         check_eq((n["capacity"], n["queue"], n["overload"], n["overload_status"]), (1, 1, "status", 429))
-        results = parallel(lambda i: timed_get(s.url + "/naver"), 3, stagger=0.03)
+        results, _ = parallel(lambda i: timed_get(s.url + "/naver"), 3, stagger=0.03)
         for r in results:
             check(not isinstance(r, Exception), repr(r))
         check_eq(sorted(r[1] for r in results), [200, 200, 429], "one served, one queued, one refused")
@@ -329,7 +300,7 @@ def overload_comes_first_and_the_script_applies_once_in_service():
     text = "[finite]\nlatency = 300ms\nsize = 10\ncapacity = 1\nqueue = 0\noverload_status = 429\n" \
            "sequence = 500,200\n"
     with finite_server(text) as s:
-        results = parallel(lambda i: timed_get(s.url + "/finite", headers={"X-Latlab-Scenario": "o"}), 2,
+        results, _ = parallel(lambda i: timed_get(s.url + "/finite", headers={"X-Latlab-Scenario": "o"}), 2,
                            stagger=0.05)
         by_status = {r[1]: r[0] for r in results}
         check_eq(sorted(by_status), [429, 500], repr(results))
@@ -342,7 +313,7 @@ def overload_comes_first_and_the_script_applies_once_in_service():
 def reset_clears_the_capacity_counters_and_queue_waits():
     text = "[finite]\nlatency = 200ms\nsize = 10\ncapacity = 1\nqueue = 1\n"
     with finite_server(text) as s:
-        results = parallel(lambda i: timed_get(s.url + "/finite"), 3, stagger=0.03)
+        results, _ = parallel(lambda i: timed_get(s.url + "/finite"), 3, stagger=0.03)
         check_eq(sorted(r[1] for r in results), [200, 200, 503])
         _, _, st = http_json(s.url + "/__latlab/stats")
         c = st["capacity"]["finite"]
@@ -367,7 +338,7 @@ def a_stop_cuts_queued_requests_and_exits_cleanly():
     text = "[finite]\nlatency = 2s\nsize = 10\ncapacity = 1\n"
     with finite_server(text, "--grace", "200ms") as s:
         box = {}
-        t = threading.Thread(target=lambda: box.setdefault("r", parallel(lambda i: timed_get(s.url + "/finite"), 4)))
+        t = threading.Thread(target=lambda: box.setdefault("r", parallel(lambda i: timed_get(s.url + "/finite"), 4)[0]))
         t.start()
         wait_stats(s, "finite", "queued", 3)
         t0 = time.monotonic()

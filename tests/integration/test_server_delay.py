@@ -4,16 +4,8 @@ import socket
 import threading
 import time
 
-from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, config_file, http_get, http_json,
-                    run, test)
-
-
-
-
-def timed_get(url, **kw):
-    t0 = time.monotonic()
-    status, headers, body = http_get(url, **kw)
-    return time.monotonic() - t0, status, headers, body
+from latlab import (CheckedServer, SLACK, Server, check, check_between, check_eq, config_file, http_get,
+                    http_json, parallel, run, test, timed_get)
 
 
 def wait_suspended(server, n=1):
@@ -25,28 +17,6 @@ def wait_suspended(server, n=1):
             return
         time.sleep(0.01)
     raise AssertionError("the server never held %d delayed request(s)" % n)
-
-
-def parallel(fn, n):
-    """Runs fn(i) on n threads at once; returns the results in order and the wall time."""
-    results = [None] * n
-    start = threading.Barrier(n + 1)
-
-    def worker(i):
-        start.wait()
-        try:
-            results[i] = fn(i)
-        except Exception as e:  # reported by the caller's checks
-            results[i] = e
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.monotonic()
-    for t in threads:
-        t.join()
-    return results, time.monotonic() - t0
 
 
 @test
@@ -287,7 +257,6 @@ def second_signal_cuts_the_drain_short():
     check(took < 1.0 * SLACK, "exited %.2fs after the second signal" % took)
     check_eq(rc, 1, "exit status when requests were cut short")
     check(errors, "the held request was cut short, not answered early")
-
 
 
 @test
