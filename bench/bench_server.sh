@@ -19,6 +19,8 @@
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
+bench=bench_server
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 server="$build/latlab-server"
@@ -29,29 +31,11 @@ rounds=${LATLAB_BENCH_ROUNDS:-3}
 
 [ -x "$server" ] || { echo "bench_server: $server not built (run make)" >&2; exit 2; }
 [ -x "$held_client" ] || { echo "bench_server: $held_client not built (run make)" >&2; exit 2; }
-for tool in wrk nginx curl python3; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "bench_server: $tool is missing" >&2; exit 2; }
-done
+bench_need wrk nginx curl python3
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/latlab-bench.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_tmp
 
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
 # wait_http URL: until it answers, at most 10 s
 wait_http() {
@@ -69,18 +53,8 @@ start_latlab() {
 	"$server" --port 0 --port-file "$tmp/port" --config "$1" --quiet &
 	latlab_pid=$!
 	pids="$pids $latlab_pid"
-	i=0
-	until [ -s "$tmp/port" ]; do
-		i=$((i + 1))
-		[ "$i" -le 200 ] || { echo "bench_server: latlab-server did not start" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_port_file "$tmp/port" latlab-server
 	latlab_port=$(cat "$tmp/port")
-}
-
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
 }
 
 # wrk_rps URL: requests per second of a wrk -t2 -c64 run

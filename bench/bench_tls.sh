@@ -19,6 +19,8 @@
 set -eu
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
+bench=bench_tls
+. "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 server="$build/latlab-server"
@@ -27,27 +29,9 @@ rounds=${LATLAB_BENCH_ROUNDS:-3}
 handshakes=${LATLAB_BENCH_HANDSHAKES:-2000}
 
 [ -x "$server" ] || { echo "bench_tls: $server not built (run make)" >&2; exit 2; }
-for tool in wrk ab nginx curl openssl python3; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "bench_tls: $tool is missing" >&2; exit 2; }
-done
+bench_need wrk ab nginx curl openssl python3
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/latlab-bench-tls.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do
-		kill -TERM "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
+bench_tmp
 
 # wait_https URL: until it answers with a certificate the CA verifies, at most 10 s
 wait_https() {
@@ -59,11 +43,6 @@ wait_https() {
 	done
 	[ "$(curl -s --cacert "$tmp/cert.pem" "$1" | wc -c)" -eq 2048 ] ||
 		{ echo "bench_tls: the body at $1 is not 2 KiB" >&2; exit 1; }
-}
-
-stop_pid() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
 }
 
 # wrk_rps URL: requests per second of a wrk -t2 -c64 run (kept-alive connections)
@@ -127,12 +106,7 @@ start_latlab() {
 		--config "$tmp/r.ini" --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" &
 	latlab_pid=$!
 	pids="$pids $latlab_pid"
-	i=0
-	until [ -s "$tmp/port" ]; do
-		i=$((i + 1))
-		[ "$i" -le 200 ] || { echo "bench_tls: latlab-server did not start" >&2; exit 1; }
-		sleep 0.05
-	done
+	wait_port_file "$tmp/port" latlab-server
 	latlab_url="https://127.0.0.1:$(cat "$tmp/port")/r"
 	wait_https "$latlab_url"
 }
