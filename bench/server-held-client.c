@@ -11,9 +11,11 @@
  *
  * A request's error is (answer complete - its own send) - injected delay, where the injected
  * delay is the response's X-Latlab-Delay-Us, or ASSUME_DELAY_US for servers that send none
- * (httpbin). Prints one line: n, ok, failed, send phase, wall (t0 to last answer), last send
- * to last answer, and the error's min/p50/p99/max in ms. Built by make (build/bench/) with the
- * project's warnings; run by bench/bench_server.sh and bench/bench_client.sh. Loopback only. */
+ * (httpbin). Prints one line: n, ok, failed, the connect phase (outside wall_s; a client that
+ * connects inside its wall, as latlab-client and aiohttp do, pays it there), the send phase,
+ * wall (t0 to last answer), last send to last answer, and the error's min/p50/p99/max in ms.
+ * Built by make (build/bench/) with the project's warnings; run by bench/bench_server.sh and
+ * bench/bench_client.sh. Loopback only. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -270,6 +272,7 @@ static int connect_all(struct conn *cs, int n, int ep, const struct sockaddr_in 
 }
 
 struct totals {
+	uint64_t connect_us; /* phase 1: every connect, untimed in wall_s */
 	uint64_t t0, sent_end, last;
 	int done, failed;
 };
@@ -312,7 +315,7 @@ static struct totals run_workers(struct conn *cs, int ep, const struct opts *o, 
 		pthread_create(&tids[t], NULL, worker_main, w);
 	}
 	pthread_barrier_wait(&start);
-	struct totals tot = {UINT64_MAX, 0, 0, 0, 0};
+	struct totals tot = {0, UINT64_MAX, 0, 0, 0, 0};
 	for (int t = 0; t < nthreads; t++) {
 		pthread_join(tids[t], NULL);
 		tot.t0 = ws[t].t0 < tot.t0 ? ws[t].t0 : tot.t0;
@@ -338,10 +341,10 @@ static int report(const struct conn *cs, int n, const struct totals *tot)
 			err[m++] = (int64_t)(cs[i].done_us - cs[i].sent_us) - cs[i].injected_us;
 	qsort(err, (size_t)m, sizeof(*err), cmp_i64);
 	int unanswered = n - tot->done - tot->failed;
-	printf("n=%d ok=%d failed=%d unanswered=%d send_ms=%.1f wall_s=%.3f "
+	printf("n=%d ok=%d failed=%d unanswered=%d connect_ms=%.1f send_ms=%.1f wall_s=%.3f "
 	       "last_send_to_last_answer_s=%.3f",
-	       n, tot->done, tot->failed, unanswered, (double)(tot->sent_end - tot->t0) / 1e3,
-	       (double)(tot->last - tot->t0) / 1e6,
+	       n, tot->done, tot->failed, unanswered, (double)tot->connect_us / 1e3,
+	       (double)(tot->sent_end - tot->t0) / 1e3, (double)(tot->last - tot->t0) / 1e6,
 	       tot->last > tot->sent_end ? (double)(tot->last - tot->sent_end) / 1e6 : 0.0);
 	if (m)
 		printf(" err_ms_min=%.2f err_ms_p50=%.2f err_ms_p99=%.2f err_ms_max=%.2f",
@@ -366,10 +369,13 @@ int main(int argc, char **argv)
 	int reqlen = snprintf(req, sizeof(req),
 	                      "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: latlab-held\r\n\r\n",
 	                      o.path, o.host, o.port);
+	uint64_t c0 = now_us();
 	int failed = connect_all(cs, o.n, ep, &sa);
 	if (failed < 0)
 		return 1;
+	uint64_t connect_us = now_us() - c0;
 	struct totals tot = run_workers(cs, ep, &o, req, reqlen);
+	tot.connect_us = connect_us;
 	tot.failed += failed;
 	int rc = report(cs, o.n, &tot) == 0 && tot.done == o.n ? 0 : 1;
 	for (int i = 0; i < o.n; i++)

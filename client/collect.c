@@ -2,6 +2,7 @@
  * asked for; a mutex around both, since threads and loops share it. */
 #include "collect.h"
 
+#include "clock.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -48,7 +49,10 @@ static int collect_grow(struct collect *c, size_t i)
 
 void collect_done(struct collect *c, const struct req_result *q)
 {
+	uint64_t now = clock_now_us();
 	pthread_mutex_lock(&c->mu);
+	if (now > c->last_us)
+		c->last_us = now;
 	if (stats_add(c->st, q) != 0)
 		c->failed = 1;
 	if (q->end_us > q->start_us)

@@ -27,12 +27,13 @@ struct collect {
 	size_t ndelays;
 	int failed;       /* out of memory while keeping something */
 	uint64_t busy_us; /* end - start summed: requests in flight over time (concurrency) */
+	uint64_t last_us; /* clock_now_us() when the last record came in; 0: none yet */
 };
 
 /* Sets c up for batch b. 0, or -ENOMEM (c is then safe to collect_fini). */
 int collect_init(struct collect *c, const struct batch *b);
 
-/* Adds one finished record (thread-safe). */
+/* Adds one finished record (thread-safe) and notes when it came in (last_us). */
 void collect_done(struct collect *c, const struct req_result *q);
 
 /* Finished requests so far (thread-safe; for the progress line). */

@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 
-from latlab import CLIENT_BIN, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, client, run, test
+from latlab import CLIENT_BIN, ROOT, SERVER_BIN, SLACK, Server, check, check_eq, client, run, run_json, test
 
 
 def free_port():
@@ -49,6 +49,26 @@ def no_server_gives_no_rate_no_speedup_and_names_the_port_to_start():
     check("latlab-server --port %d" % port in one.stdout, "the summary hints too:\n" + one.stdout)
     check("\u2014 req/s" in one.stdout, "the summary's rate is a dash:\n" + one.stdout)
     check("3 requests failed" in one.stdout, "ideal unknown says which requests failed:\n" + one.stdout)
+
+
+@test
+def the_wall_ends_with_the_last_result_and_counts_its_work():
+    # wall: from the batch start to its last result. The CPU work after the last response is
+    # the batch's (the GIL example's point); closing connections afterwards is not. A wall
+    # taken from the last response's end would miss the work: >= 0.5 of it must be there.
+    work_s = 0.1
+    with Server() as s, tempfile.TemporaryDirectory() as tmp:
+        csv_path = os.path.join(tmp, "r.csv")
+        url = s.url + "/naver?latency=50ms"
+        for mode in ("threads", "async"):
+            rc, doc, err = run_json(mode, "-n", 4, "-c", 2, "--work", "cpu:100ms", "--csv", csv_path, url)
+            check_eq(rc, 0, "%s exit code (%s)" % (mode, err))
+            with open(csv_path) as f:
+                ends = [int(row.split(",")[5]) for row in f.read().splitlines()[1:]]
+            check_eq(len(ends), 4, "%s CSV rows" % mode)
+            wall_us = doc["wall_s"] * 1e6
+            check(wall_us >= max(ends) + 0.5 * work_s * 1e6,
+                  "%s: wall %.0f us holds the last response's end %d and its work" % (mode, wall_us, max(ends)))
 
 
 @test
