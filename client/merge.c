@@ -175,6 +175,13 @@ int merge_add_json(struct run *dst, const json_t *o, char *err, size_t errlen)
 	uint64_t rss = (uint64_t)json_integer_value(json_object_get(o, "maxrss_kib"));
 	if (rss > dst->maxrss_kib)
 		dst->maxrss_kib = rss;
+	/* concurrency of runs side by side: their requests in flight add up, so the time
+	 * integrals (mean x wall) sum, and the maxima sum to an upper bound of the merged one */
+	const json_t *fl = json_object_get(o, "in_flight");
+	double fl_mean = json_number_value(json_object_get(fl, "mean"));
+	if (fl_mean > 0)
+		dst->busy_us += (uint64_t)(fl_mean * wall * 1e6 + 0.5);
+	dst->in_flight_max += (size_t)json_integer_value(json_object_get(fl, "max"));
 	/* runs side by side: the merged wall is the longest one */
 	if ((uint64_t)(wall * 1e6 + 0.5) > dst->wall_us)
 		dst->wall_us = (uint64_t)(wall * 1e6 + 0.5);
@@ -196,7 +203,7 @@ static void merge_usage(FILE *f)
 	        "Combines runs written with --json (one run each, or compare's {\"runs\": ...})\n"
 	        "into one report: requests, ok and errors summed, percentiles exact from the\n"
 	        "histograms' buckets, wall the longest run's (runs side by side), req/s their "
-	        "sum.\n");
+	        "sum,\nrequests in flight summed (the maximum: the sum of the runs' maxima).\n");
 }
 
 /* the files in argv after the options, each run added into r; 0, or 2 (message printed) */

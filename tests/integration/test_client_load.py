@@ -282,6 +282,11 @@ def merge_of_two_runs_equals_one_run_over_both_batches():
         check_between(m["latency_ms"][key], want * 0.999 - 0.001, want * 1.001 + 0.001, key)
     check_between(m["latency_ms"]["max"], lat[-1] - 0.001, lat[-1] + 0.001, "max")
     check_between(m["latency_ms"]["min"], lat[0] - 0.001, lat[0] + 0.001, "min")
+    # requests in flight side by side add up: time integrals (mean x wall) over the longest wall
+    want_mean = sum(x["in_flight"]["mean"] * x["wall_s"] for x in docs) / m["wall_s"]
+    check_between(m["in_flight"]["mean"], want_mean * 0.99, want_mean * 1.01 + 1e-6, "in_flight.mean")
+    check(m["in_flight"]["mean"] > 0, "in_flight.mean measured: %r" % m["in_flight"])
+    check_eq(m["in_flight"]["max"], docs[0]["in_flight"]["max"] + docs[1]["in_flight"]["max"], "in_flight.max")
 
 
 run()
