@@ -109,6 +109,9 @@ struct run {
 	 * summed, and the most in flight at once (sched.h's gauge) */
 	uint64_t busy_us;
 	size_t in_flight_max;
+	/* --work: the CPU each response asked for, and the cores there were (the ideal's) */
+	uint64_t work_us;
+	unsigned cores;
 };
 
 /* Allocates a run of n zeroed records (index = i, delay_us = -1); NULL when out of memory.
@@ -123,11 +126,12 @@ int run_restat(struct run *r);
 /* Frees r and its records; NULL is a no-op. */
 void run_free(struct run *r);
 
-/* The ideal wall time from the time the server imposed on each request, its injected delay
- * plus its X-Latlab-Queue-Us (r->delays, else the records): their sum at
- * concurrency 1, else the makespan of the batch in order on `concurrency` workers (each
- * request goes to the worker free first). Returns 0, or -ENODATA when any request has no
- * known delay or the run kept none (a -d or --rate run: ideal unknown). */
+/* The ideal wall time from the time each request holds a worker: the server's injected delay
+ * plus its X-Latlab-Queue-Us (r->delays, else the records) plus the run's --work (work_us):
+ * their sum at concurrency 1, else the makespan of the batch in order on `concurrency`
+ * workers (each request goes to the worker free first), and never less than the work alone
+ * on min(concurrency, cores) CPUs. Returns 0, or -ENODATA when any request has no known
+ * delay or the run kept none (a -d or --rate run: ideal unknown). */
 int run_ideal_us(const struct run *r, uint64_t *out);
 
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 struct run *run_new(enum mode mode, size_t n)
 {
@@ -97,7 +98,8 @@ int run_ideal_us(const struct run *r, uint64_t *out)
 		*out = 0;
 		return 0;
 	}
-	/* the times at which each worker becomes free (all at 0 first), ties by worker */
+	/* the times at which each worker becomes free (all at 0 first), ties by worker; a
+	 * request holds its worker for its delay and its --work */
 	size_t c = run_workers(r->concurrency, r->n, r->n);
 	struct heap free_at = {0};
 	if (heap_reserve(&free_at, c) != 0)
@@ -108,13 +110,16 @@ int run_ideal_us(const struct run *r, uint64_t *out)
 	for (size_t i = 0; i < r->n; i++) {
 		struct heap_entry w;
 		heap_pop(&free_at, &w);
-		w.key += (uint64_t)run_delay(r, i);
+		w.key += (uint64_t)run_delay(r, i) + r->work_us;
 		heap_push(&free_at, w);
 		if (w.key > makespan)
 			makespan = w.key;
 	}
 	heap_free(&free_at);
-	*out = makespan;
+	/* and the work needs CPUs: no more than min(workers, cores) of it run at once */
+	size_t cpus = r->cores && r->cores < c ? r->cores : c;
+	uint64_t cpu_bound = r->work_us * r->n / cpus;
+	*out = makespan > cpu_bound ? makespan : cpu_bound;
 	return 0;
 }
 
@@ -238,6 +243,9 @@ static int run_finish(const struct runner *rn, struct collect *col, size_t total
 	out->stats = col->st;
 	out->rate = rn->b->rate;
 	out->duration_us = rn->b->duration_us;
+	out->work_us = rn->b->work.iters ? rn->b->work.cpu_us : 0;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	out->cores = cores > 0 ? (unsigned)cores : 1;
 	out->records_dropped = col->dropped;
 	out->busy_us = col->busy_us;
 	out->in_flight_max = sched_in_flight_max(rn->sched);

@@ -80,4 +80,26 @@ def gil_example_threads_wait_for_the_lock_and_processes_run_in_parallel():
     check(False, "processes never ran on two cores at once: %r" % seen)
 
 
+@test
+def the_ideal_counts_the_work_and_the_cores_it_needs():
+    # 8 requests of 1 ms delay and 60 ms work: sequential's ideal is 8 x 61 ms; on 2 workers
+    # the makespan is 4 x 61 ms, and the work alone needs 8 x 60 ms over min(2, cores) CPUs.
+    # The ideal is the same for every concurrent mode, so efficiency shows what running the
+    # work one at a time costs. Computed from the delays the server reports: no timing.
+    import os
+    n, c, delay, work = 8, 2, 0.001, 0.06
+    cpus = min(c, os.cpu_count() or 1)
+    with Server() as s:
+        rc, doc, _ = run_json("compare", "-n", n, "-c", c, "--work", "cpu:60ms", "--gil",
+                              s.url + "/naver?latency=1ms")
+    check_eq(rc, 0, "exit code")
+    runs = {r["mode"]: r for r in doc["runs"]}
+    check_between(runs["sequential"]["ideal_s"], n * (delay + work) - 1e-4, n * (delay + work) + 1e-4,
+                  "sequential ideal")
+    want = max(n / c * (delay + work), n * work / cpus)
+    for m in ("threads", "processes", "async"):
+        check_between(runs[m]["ideal_s"], want - 1e-4, want + 1e-4, "%s ideal" % m)
+        check_between(runs[m]["efficiency"], 0.0, 1.05, "%s efficiency" % m)
+
+
 run()
