@@ -14,7 +14,7 @@
 #include "clock.h"
 #include "collect.h"
 #include "http.h"
-#include "sched.h"
+#include "reqsched.h"
 #include "stop.h"
 #include "trace.h"
 

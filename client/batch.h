@@ -106,7 +106,7 @@ struct run {
 	uint64_t span_cpu_us; /* CPU of every span, kept or not */
 	uint64_t span_gil_us; /* GIL wait of every span, kept or not */
 	/* concurrency without the records (bounded memory): the time requests were in flight,
-	 * summed, and the most in flight at once (sched.h's gauge) */
+	 * summed, and the most in flight at once (reqsched.h's gauge) */
 	uint64_t busy_us;
 	size_t in_flight_max;
 	/* --work: the CPU each response asked for, and the cores there were (the ideal's) */

@@ -26,7 +26,7 @@ struct collect;
 enum mode { MODE_SEQUENTIAL, MODE_THREADS, MODE_PROCESSES, MODE_ASYNC };
 #define MODE_COUNT 4
 
-/* What a mode gets from run_mode. A mode takes requests from sched (sched.h: index and due
+/* What a mode gets from run_mode. A mode takes requests from sched (reqsched.h: index and due
  * time; sched_wait before a due time in the future) and hands each finished record to
  * collect_done (collect.h); it never addresses the run's records itself. */
 struct runner {

@@ -1,5 +1,5 @@
 /* processes.c -- rn->workers forked workers (like multiprocessing.Pool): each creates its own
- * easy handle after the fork, takes requests from the scheduler in shared memory (sched.h), and
+ * easy handle after the fork, takes requests from the scheduler in shared memory (reqsched.h), and
  * sends fixed-size records back over its own pipe. The parent spawns the workers, collects
  * their records by polling the pipes, and reaps every child, recording a dead worker's
  * unfinished request as ERR_OTHER "worker died". */
@@ -11,7 +11,7 @@
 #include "collect.h"
 #include "fdio.h"
 #include "http.h"
-#include "sched.h"
+#include "reqsched.h"
 #include "stop.h"
 
 #include <errno.h>

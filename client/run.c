@@ -10,7 +10,7 @@
 #include "heap.h"
 #include "http.h"
 #include "progress.h"
-#include "sched.h"
+#include "reqsched.h"
 #include "stats.h"
 #include "stop.h"
 #include "work.h"

@@ -5,7 +5,7 @@
 #include "batch.h"
 #include "collect.h"
 #include "http.h"
-#include "sched.h"
+#include "reqsched.h"
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 #include "clock.h"
 #include "collect.h"
 #include "http.h"
-#include "sched.h"
+#include "reqsched.h"
 #include "trace.h"
 
 #include <errno.h>

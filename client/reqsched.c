@@ -1,6 +1,6 @@
-/* sched.c -- which request is next and when it is due (batch, -d closed loop, --rate open
+/* reqsched.c -- which request is next and when it is due (batch, -d closed loop, --rate open
  * model); sleeping until a due time for the blocking modes. No I/O. */
-#include "sched.h"
+#include "reqsched.h"
 
 #include "batch.h"
 #include "clock.h"

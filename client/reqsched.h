@@ -1,4 +1,4 @@
-/* sched.h -- the load scheduler every mode takes its requests from: which request comes next
+/* reqsched.h -- the load scheduler every mode takes its requests from: which request comes next
  * and when it is due.
  *
  * Three shapes: a batch of n requests, all due at the start (the lesson); a closed loop for
@@ -6,8 +6,8 @@
  * due when it is taken); and the open model of --rate R (wrk2, vegeta: request i is due at
  * t0 + i/R whoever sends it, so a stalled server shows up in the latency measured from the
  * due time). A struct sched may live in shared memory (processes): it holds no pointers. */
-#ifndef LATLAB_SCHED_H
-#define LATLAB_SCHED_H
+#ifndef LATLAB_REQSCHED_H
+#define LATLAB_REQSCHED_H
 
 #include <stdatomic.h>
 #include <stddef.h>
