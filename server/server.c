@@ -10,6 +10,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -88,6 +91,33 @@ int srv_conn_tls(struct MHD_Connection *conn)
 	return MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION) != NULL;
 }
 
+/* GnuTLS hook: the client's Finished has been read. The server has nothing to send now (its
+ * session ticket went out with its own Finished), so the kernel would acknowledge that
+ * segment only when its delayed-ACK timer fires; a client that keeps Nagle on (ab, Java's
+ * default) holds its request until then: 40 ms on every new HTTPS connection. TCP_QUICKACK
+ * sends the pending ACK now. */
+static int tls_on_finished(gnutls_session_t session, unsigned htype, unsigned when,
+                           unsigned incoming, const gnutls_datum_t *msg)
+{
+	(void)msg;
+	if (htype == GNUTLS_HANDSHAKE_FINISHED && when == GNUTLS_HOOK_POST && incoming) {
+		int fd = gnutls_transport_get_int(session), one = 1;
+		if (fd >= 0)
+			setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
+	return 0;
+}
+
+/* before the handshake (the connection's first event): watch for the client's Finished */
+static void tls_ack_finished_at_once(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci)
+		gnutls_handshake_set_hook_function(ci->tls_session, GNUTLS_HANDSHAKE_FINISHED,
+		                                   GNUTLS_HOOK_POST, tls_on_finished);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -99,6 +129,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 		        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if ((c = calloc(1, sizeof(*c)))) {
 			c->tls = srv_conn_tls(conn);
+			if (c->tls)
+				tls_ack_finished_at_once(conn);
 			if (ci) /* without memory it is never given up: it times out instead */
 				c->idle = srv_idle_open(c->tls ? srv->tls_idle : srv->idle,
 				                        ci->connect_fd);
