@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -166,6 +167,51 @@ static void report_print_pcts(FILE *f, const struct hist *h)
 	fprintf(f, "  max %s\n", report_dur(hist_max(h), a, sizeof(a)));
 }
 
+#define REPORT_HIST_ROWS 10
+#define REPORT_HIST_BAR  40
+
+/* the row of value v among REPORT_HIST_ROWS from lo to hi (log-spaced or even) */
+static int report_hist_row(uint64_t v, uint64_t lo, uint64_t hi, int logscale)
+{
+	double x = v <= lo    ? 0
+	           : logscale ? log((double)v / (double)lo) / log((double)hi / (double)lo)
+	                      : (double)(v - lo) / (double)(hi - lo);
+	int k = (int)(x * REPORT_HIST_ROWS);
+	return k < 0 ? 0 : k >= REPORT_HIST_ROWS ? REPORT_HIST_ROWS - 1 : k;
+}
+
+/* The latency histogram as text (hey's, oha's): REPORT_HIST_ROWS rows from min to max,
+ * log-spaced when max is 10x min or more (a tail stays readable), each a count and a bar
+ * scaled to the fullest row. Counts come from the histogram's buckets, each placed by its
+ * lowest value (exact below 2 ms, within 0.1% above). */
+static void report_print_histogram(FILE *f, const struct hist *h)
+{
+	uint64_t lo = hist_min(h), hi = hist_max(h), cnt[REPORT_HIST_ROWS] = {0}, top = 0;
+	if (hist_count(h) == 0)
+		return;
+	int logscale = lo > 0 && hi >= 10 * lo, rows = hi > lo ? REPORT_HIST_ROWS : 1;
+	size_t cur = 0;
+	uint64_t low, n;
+	while (hist_next_bucket(h, &cur, &low, &n))
+		cnt[rows > 1 ? report_hist_row(low, lo, hi, logscale) : 0] += n;
+	for (int k = 0; k < rows; k++)
+		top = cnt[k] > top ? cnt[k] : top;
+	fprintf(f, "  histogram  latency from, requests (%s rows up to max)\n",
+	        logscale ? "log-spaced" : "even");
+	for (int k = 0; k < rows; k++) {
+		double a = logscale ? (double)lo * pow((double)hi / (double)lo, (double)k / rows)
+		                    : (double)lo + (double)(hi - lo) * k / rows;
+		char from[32], bar[REPORT_HIST_BAR * 3 + 1];
+		int w = (int)((cnt[k] * REPORT_HIST_BAR + top - 1) / top), at = 0;
+		for (int j = 0; j < w; j++, at += 3)
+			memcpy(bar + at, "\xe2\x96\xa0", 3); /* U+25A0, as hey draws it */
+		bar[at] = '\0';
+		fprintf(f, "  %12s  %8llu%s%s\n",
+		        report_dur((uint64_t)(a + 0.5), from, sizeof(from)),
+		        (unsigned long long)cnt[k], w ? "  " : "", bar);
+	}
+}
+
 /* the compact phase line: p50/p99 of each phase */
 static void report_print_phases(FILE *f, const struct stats *st)
 {
@@ -243,6 +289,8 @@ void report_print_run(FILE *f, const struct run *r, const struct summary *s,
 	        (unsigned long long)(r->ctx_voluntary + r->ctx_involuntary),
 	        (unsigned long long)r->ctx_voluntary,
 	        units_format_size(r->maxrss_kib * 1024, c, sizeof(c)));
+	if (s->lat_count)
+		report_print_histogram(f, s->st->lat);
 }
 
 void report_print_compare(FILE *f, const struct run *const *runs, const struct summary *sums,

@@ -244,6 +244,37 @@ def nearest_rank(sorted_values, p):
 
 
 @test
+def the_summary_draws_a_text_histogram_of_every_latency():
+    # ten rows from min to max whose counts add up to the responses; even rows for a narrow
+    # spread, log-spaced once max is 10x min (a 5 ms site beside a 300 ms one)
+    import re
+    with Server() as s:
+        for sites, spacing in ((["naver?latency=50ms&jitter=10ms"], "even"),
+                               (["naver?latency=5ms&jitter=0", "google?latency=300ms&jitter=0"], "log-spaced")):
+            p = client("async", "-n", 40, "-c", 40, *["%s/%s" % (s.url, x) for x in sites])
+            check_eq(p.returncode, 0, "exit code: %s" % p.stderr)
+            lines = p.stdout.splitlines()
+            head = [k for k, l in enumerate(lines) if l.strip().startswith("histogram")]
+            check_eq(len(head), 1, "one histogram:\n" + p.stdout)
+            check(spacing + " rows" in lines[head[0]], "%s rows: %r" % (spacing, lines[head[0]]))
+            rows = lines[head[0] + 1:head[0] + 11]
+            counts = []
+            for row in rows:
+                m = re.match(r"^\s+\S+\s+(\d+)(\s+(\u25a0+))?$", row)
+                check(m is not None, "a row: from, count, bar: %r" % row)
+                counts.append(int(m.group(1)))
+                check_eq(len(m.group(3) or ""), -(-int(m.group(1)) * 40 // max(1, max_count(rows))), "bar of %r" % row)
+            check_eq(sum(counts), 40, "rows add up to the responses")
+            if spacing == "log-spaced":
+                check(counts[0] == 20 and counts[-1] == 20, "5 ms in the first row, 300 ms in the last: %r" % counts)
+
+
+def max_count(rows):
+    import re
+    return max(int(re.match(r"^\s+\S+\s+(\d+)", r).group(1)) for r in rows)
+
+
+@test
 def merge_of_two_runs_equals_one_run_over_both_batches():
     import os
     import tempfile
