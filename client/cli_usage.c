@@ -38,6 +38,7 @@ static void cli_usage_output(FILE *f)
 	        "  -o, --csv PATH|-     one CSV row per request\n"
 	        "  -s, --timeline PATH  an SVG Gantt chart: one lane per worker, one bar per "
 	        "request\n"
+	        "                       (a -d/--rate run of 3 s or more: also per-second strips)\n"
 	        "      --plot PATH.svg  sweep: wall time and throughput against concurrency\n"
 	        "      --trace-events PATH.json  the run(s) as Chrome Trace Event JSON, for "
 	        "Perfetto\n"

@@ -134,6 +134,7 @@ static int panel_build(struct panel *p, const struct run *r)
 	for (size_t i = 0; i < n; i++)
 		if (p->bars[i].end > p->span_us)
 			p->span_us = p->bars[i].end;
+	p->nsec = tl_persec_seconds(r, p->span_us);
 	qsort(p->bars, n, sizeof(*p->bars), bar_cmp);
 	p->nlanes = 0;
 	for (size_t i = 0; i < n;) {
@@ -163,11 +164,14 @@ static double panel_layout(struct panel *p, double y, const struct axis *a)
 	if (p->zoom)
 		axis_make(&p->z, p->span_us, TL_ZOOM_X0, TL_LEFT + TL_PLOT_W - TL_ZOOM_X0);
 	double strips = 2 * TL_STRIP_H + 2 * TL_STRIP_GAP;
+	/* a long run's per-second strips go under the two strips */
+	double persec = p->nsec ? 2 * (TL_PERSEC_H + TL_PERSEC_GAP) : 0;
 	if (p->nlanes == 0) {
 		p->lanes_h = TL_ROW_MAX;
 		p->row_h = TL_ROW_MAX;
 		p->strips_y = p->lanes_y + p->lanes_h + TL_PANEL_FOOT;
-		return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + strips;
+		p->persec_y = p->strips_y + strips + TL_PERSEC_GAP;
+		return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + strips + persec;
 	}
 	double gap = p->nlanes <= 16 ? 4.0 : p->nlanes <= 100 ? 1.0 : 0.0;
 	double total_rows = 0;
@@ -190,7 +194,9 @@ static double panel_layout(struct panel *p, double y, const struct axis *a)
 	}
 	p->lanes_h = cy - gap - p->lanes_y;
 	p->strips_y = p->lanes_y + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 18 : 0) + TL_STRIP_GAP;
-	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 18 : 0) + strips + 8;
+	p->persec_y = p->strips_y + 2 * TL_STRIP_H + TL_STRIP_GAP + TL_PERSEC_GAP;
+	return TL_PANEL_HEAD + p->lanes_h + TL_PANEL_FOOT + (p->zoom ? 18 : 0) + strips + 8 +
+	       persec;
 }
 
 /* ---- the page ---- */
@@ -265,6 +271,8 @@ static int page_build(struct tl_page *pg, const struct run *const *runs, size_t 
 			if (runs[i]->results[j].end_us > span)
 				span = runs[i]->results[j].end_us;
 	}
+	for (size_t i = 0; i < nruns; i++)
+		pg->persec |= pg->panels[i].nsec > 0;
 	/* legend: at least as many entries as the highest url_index seen when urls are absent */
 	pg->nlegend = pg->nurls;
 	if (pg->nlegend == 0)

@@ -15,9 +15,24 @@
  * wall from run_ideal_us, or "unknown" when the server sent no delays) and, after a first
  * sequential panel, the speed-up.
  *
+ * A long run -- a -d or --rate run whose panel spans at least 3 s (TL_PERSEC_MIN_US), so its
+ * per-second data (stats.h, the rows of --per-second) holds at least three whole seconds --
+ * gets two more strips below those, on the same axis: requests per second, one bar per second
+ * from k s to k+1 s (or the run's end) as tall as its requests, its errors the red part at
+ * the bar's foot, the left column naming the top ("12,345 req/s"); and latency per second,
+ * the p50 and p99 of each second as step lines scaled to the highest p99 (both maxima named in
+ * ms), broken where a second had no response (a gap, not a zero). A batch (-n, --repeat,
+ * compare, make demo) or a shorter run never gets them, so its picture stays as it was.
+ *
  * For tests and tools, each bar is <rect class="req" ...> ("req fail" when failed) with
  * data-lane and data-row attributes; each lane background is class="lane"; each panel is
- * <g class="panel" data-mode="...">. Text from outside (URLs, error messages) is escaped. */
+ * <g class="panel" data-mode="...">. Per second k of a long run: <rect class="persec"
+ * data-second="k" data-requests="N" data-errors="E">, <rect class="persec-err" data-second="k"
+ * data-errors="E"> when E > 0, and, when the second had responses, <rect class="persec-lat"
+ * data-second="k" data-p50-ms="..." data-p99-ms="..."> (the CSV's "%.3f" values), each with a
+ * <title> naming the second, its requests, errors, p50 and p99; the lines are <path
+ * class="p50"> and <path class="p99">, one subpath per unbroken stretch. Text from outside
+ * (URLs, error messages) is escaped. */
 #ifndef LATLAB_TIMELINE_H
 #define LATLAB_TIMELINE_H
 

@@ -34,6 +34,13 @@
 #define TL_CPU        "#b2182b" /* on a CPU */
 #define TL_GIL        "#f5b800" /* waiting for the GIL */
 #define TL_NET        "#a6c4e0" /* waiting on the network */
+/* the per-second strips under a long run (timeline_persec.c) */
+#define TL_PERSEC_MIN_US 3000000ULL /* a -d or --rate run lasting this long gets them */
+#define TL_PERSEC_H      46.0       /* each of the two */
+#define TL_PERSEC_GAP    10.0       /* above each */
+#define TL_PERSEC_INK    "#8da0b6"  /* the requests of a second */
+#define TL_P50           "#2c5d8f"
+#define TL_P99           "#e8830c"
 
 struct bar {
 	uint64_t start, end; /* end >= start */
@@ -73,6 +80,8 @@ struct panel {
 	struct steps flight, cpu; /* requests in flight and workers on a CPU over time */
 	struct activity act;
 	double strips_y; /* top of the two strips under the lanes */
+	size_t nsec;     /* seconds in the per-second strips (tl_persec_seconds); 0: none */
+	double persec_y; /* top of the per-second strips, below the two strips */
 };
 
 /* the whole picture, laid out and ready to draw */
@@ -87,6 +96,7 @@ struct tl_page {
 	size_t *site_url;  /* site -> the first url_index of that site */
 	size_t nsites;
 	long ncores; /* the cores of this machine, for the parallelism strip */
+	int persec;  /* some panel has the per-second strips (the legend says what they are) */
 	double legend_y, height;
 };
 
@@ -120,8 +130,19 @@ void tl_draw_states(FILE *f, const struct panel *p, size_t li, const struct axis
  * at ncores) on axis a, with their labels in the left column when labels. */
 void tl_draw_strips(FILE *f, const struct panel *p, const struct axis *a, long ncores, int labels);
 
-/* Writes the legend of the worker states and the strips from y; returns the y below it. */
-double tl_state_legend(FILE *f, double y);
+/* Writes the legend of the worker states and the strips from y, and of the per-second strips
+ * when persec; returns the y below it (f NULL: only measures). */
+double tl_state_legend(FILE *f, double y, int persec);
+
+/* The seconds the per-second strips under r's panel show, the rows of --per-second (seconds
+ * by end time, up to the last in which a request ended), when r is a -d or --rate run with
+ * its stats whose panel spans span_us >= TL_PERSEC_MIN_US; else 0 (no strips: a batch, a
+ * short run). */
+size_t tl_persec_seconds(const struct run *r, uint64_t span_us);
+
+/* Writes panel p's two per-second strips (requests with errors in red; p50 and p99) at
+ * p->persec_y on axis a, with their labels in the left column. Nothing when p->nsec is 0. */
+void tl_draw_persec(FILE *f, const struct panel *p, const struct axis *a);
 
 /* Writes the SVG document of the laid-out page pg to f; write errors stay on f. */
 void tl_draw(FILE *f, const struct tl_page *pg);

@@ -119,7 +119,7 @@ void tl_draw_strips(FILE *f, const struct panel *p, const struct axis *a, long n
 		        TL_LEFT - 8, y2 + 25);
 }
 
-double tl_state_legend(FILE *f, double y)
+double tl_state_legend(FILE *f, double y, int persec)
 {
 	static const struct {
 		const char *ink, *label;
@@ -147,6 +147,15 @@ double tl_state_legend(FILE *f, double y)
 		        "under each panel</tspan>: requests in flight (concurrency) and workers on "
 		        "a CPU at once, against a dashed line at the cores (parallelism)</text>\n",
 		        y + 20);
+		if (persec)
+			fprintf(f,
+			        "<text class=\"legend\" x=\"10\" y=\"%.1f\"><tspan "
+			        "font-weight=\"bold\">under a run of %.0f s or more</tspan> (-d, "
+			        "--rate): requests per second, <tspan fill=\"%s\">errors in "
+			        "red</tspan>, and the <tspan fill=\"%s\" font-weight=\"bold\">p50"
+			        "</tspan> and <tspan fill=\"%s\" font-weight=\"bold\">p99</tspan> "
+			        "latency of each second (by end time)</text>\n",
+			        y + 40, TL_PERSEC_MIN_US / 1e6, TL_FAIL, TL_P50, TL_P99);
 	}
-	return y + 40;
+	return y + (persec ? 60 : 40);
 }

@@ -411,6 +411,7 @@ static void write_panel(FILE *f, const struct panel *p, const struct panel *firs
 	if (p->run->wall_us > 0)
 		write_wall_line(f, a, p->run->wall_us, top, bottom);
 	tl_draw_strips(f, p, a, pg->ncores, 1);
+	tl_draw_persec(f, p, a);
 	if (p->zoom) {
 		write_zoom(f, p, a, pg);
 		tl_draw_strips(f, p, &p->z, pg->ncores, 0);
@@ -488,7 +489,7 @@ double tl_legend(FILE *f, double y, const struct tl_page *pg)
 		}
 		x += w;
 	}
-	return tl_state_legend(f, y + row_h);
+	return tl_state_legend(f, y + row_h, pg->persec);
 }
 
 void tl_draw(FILE *f, const struct tl_page *pg)

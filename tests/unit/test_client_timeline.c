@@ -742,6 +742,138 @@ static void ten_thousand_requests_are_fast(void **state)
 		run_free(runs[i]);
 }
 
+/* ---- the per-second strips of a long run ---- */
+
+/* A --rate run of `seconds` s on one loop, per_s requests a second, each ending inside its
+ * second: second `quiet` has no requests at all, every request of second `refused` failed
+ * without a response, every 5th of second 1 got a 500. Its stats come from the records. */
+static struct run *rate_run(unsigned seconds, unsigned per_s, unsigned quiet, unsigned refused)
+{
+	size_t n = (size_t)(seconds - (quiet < seconds)) * per_s, k = 0;
+	struct run *r = run_new(MODE_ASYNC, n);
+	assert_non_null(r);
+	r->concurrency = 10;
+	r->rate = per_s;
+	for (unsigned s = 0; s < seconds; s++)
+		for (unsigned j = 0; s != quiet && j < per_s; j++, k++) {
+			struct req_result *q = &r->results[k];
+			/* 20 to 40 ms, the later ones of a second longer */
+			fill(q, k, 0, s * 1000000ULL + j * (900000 / per_s),
+			     20000 + j * 20000 / per_s, 0);
+			if (s == refused) {
+				q->status = 0;
+				q->err = ERR_CONNECT;
+			} else if (s == 1 && j % 5 == 0) {
+				q->status = 500;
+				q->err = ERR_HTTP;
+			}
+		}
+	r->wall_us = seconds * 1000000ULL;
+	assert_int_equal(run_restat(r), 0);
+	return r;
+}
+
+/* the start tag of the element with class cls and data-second k, or NULL */
+static const char *persec_tag(const char *svg, const char *cls, size_t k)
+{
+	char key[96];
+	snprintf(key, sizeof(key), "class=\"%s\" data-second=\"%zu\"", cls, k);
+	return strstr(svg, key);
+}
+
+static void long_run_draws_a_bar_per_second_with_its_requests_and_errors(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *r = rate_run(5, 20, 3, 99);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = tu_slurp_path(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"persec\""), 5);
+	for (size_t k = 0; k < 5; k++) {
+		const char *t = persec_tag(svg, "persec", k);
+		assert_non_null(t);
+		assert_int_equal(attr_long(t, "data-requests"), k == 3 ? 0 : 20);
+		assert_int_equal(attr_long(t, "data-errors"), k == 1 ? 4 : 0);
+		assert_non_null(strstr(t, "<title>second "));
+	}
+	/* the errors: one red part, a fifth of its bar's height, at the bar's foot */
+	assert_int_equal(count(svg, "class=\"persec-err\""), 1);
+	const char *bar = persec_tag(svg, "persec", 1), *err = persec_tag(svg, "persec-err", 1);
+	assert_non_null(err);
+	assert_int_equal(attr_long(err, "data-errors"), 4);
+	double bh = attr_double(bar, "height"), eh = attr_double(err, "height");
+	assert_true(eh > bh / 5 - 0.01 && eh < bh / 5 + 0.01);
+	assert_true(attr_double(bar, "y") + bh - (attr_double(err, "y") + eh) < 0.01);
+	assert_non_null(strstr(svg, "top = 20 req/s"));
+	assert_non_null(strstr(svg, "4 in all"));
+	assert_non_null(strstr(svg, "under a run of 3 s or more"));
+	free(svg);
+	run_free(r);
+}
+
+/* the subpaths ('M') of the path with class cls */
+static size_t path_pieces(const char *svg, const char *cls)
+{
+	char key[64];
+	snprintf(key, sizeof(key), "<path class=\"%s\"", cls);
+	const char *p = strstr(svg, key);
+	assert_non_null(p);
+	const char *d = strstr(p, " d=\""), *end = strchr(d + 4, '"');
+	size_t m = 0;
+	for (const char *c = d + 4; c < end; c++)
+		m += *c == 'M';
+	return m;
+}
+
+static void seconds_without_responses_break_the_latency_lines(void **state)
+{
+	struct fixture *fx = *state;
+	/* responses in seconds 0, 1, 3 and 5: second 2 is quiet, second 4 all refused */
+	struct run *r = rate_run(6, 10, 2, 4);
+	assert_int_equal(write_runs(fx->path, &r, 1, lecture_urls, 2), 0);
+	char *svg = tu_slurp_path(fx->path);
+	assert_well_formed_svg(svg);
+	assert_int_equal(count(svg, "class=\"persec\""), 6);
+	assert_int_equal(path_pieces(svg, "p50"), 3);
+	assert_int_equal(path_pieces(svg, "p99"), 3);
+	assert_int_equal(count(svg, "class=\"persec-lat\""), 4);
+	assert_null(persec_tag(svg, "persec-lat", 2));
+	assert_null(persec_tag(svg, "persec-lat", 4));
+	for (size_t k = 0; k < 6; k++) {
+		const char *t = persec_tag(svg, "persec-lat", k);
+		if (!t)
+			continue;
+		double p50 = attr_double(t, "data-p50-ms"), p99 = attr_double(t, "data-p99-ms");
+		assert_true(p50 >= 20 * 0.97 && p50 <= 40 * 1.03);
+		assert_true(p99 >= p50 && p99 <= 40 * 1.03);
+	}
+	assert_non_null(strstr(persec_tag(svg, "persec", 4), "no responses</title>"));
+	free(svg);
+	run_free(r);
+}
+
+static void batches_and_short_runs_have_no_per_second_strips(void **state)
+{
+	struct fixture *fx = *state;
+	struct run *runs[4] = {seq_run(400, 1), rate_run(2, 20, 99, 99), rate_run(3, 20, 99, 99),
+	                       rate_run(2, 20, 99, 99)};
+	runs[0]->results[399].end_us = runs[0]->wall_us = 4000000; /* a 4 s batch */
+	assert_int_equal(run_restat(runs[0]), 0);
+	runs[3]->rate = 0; /* a -d run of 3 s */
+	runs[3]->duration_us = runs[3]->wall_us = 3000000;
+	size_t want[4] = {0, 0, 3, 2};
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(write_runs(fx->path, &runs[i], 1, lecture_urls, 2), 0);
+		char *svg = tu_slurp_path(fx->path);
+		assert_int_equal(count(svg, "class=\"persec\""), want[i]);
+		assert_int_equal(count(svg, "per second</text>"), want[i] ? 2 : 0);
+		assert_int_equal(count(svg, "under a run of"), want[i] ? 1 : 0);
+		free(svg);
+	}
+	for (size_t i = 0; i < 4; i++)
+		run_free(runs[i]);
+}
+
 /* runs rsvg-convert in.svg -> out.png; returns its exit status or -1 */
 static int rsvg(const char *in, const char *out)
 {
@@ -808,6 +940,9 @@ int main(void)
 	        TEST(empty_run_draws_an_empty_panel),
 	        TEST(file_is_replaced_atomically),
 	        TEST(ten_thousand_requests_are_fast),
+	        TEST(long_run_draws_a_bar_per_second_with_its_requests_and_errors),
+	        TEST(seconds_without_responses_break_the_latency_lines),
+	        TEST(batches_and_short_runs_have_no_per_second_strips),
 	        TEST(compare_picture_renders_to_png),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
