@@ -92,8 +92,8 @@ int srv_conn_tls(struct MHD_Connection *conn)
 }
 
 /* GnuTLS hook: the client's Finished has been read. The server has nothing to send now (its
- * session ticket went out with its own Finished), so the kernel would acknowledge that
- * segment only when its delayed-ACK timer fires; a client that keeps Nagle on (ab, Java's
+ * own Finished went out before, and libmicrohttpd's sessions send no tickets), so the kernel
+ * would acknowledge that segment only when its delayed-ACK timer fires; a client that keeps Nagle on (ab, Java's
  * default) holds its request until then: 40 ms on every new HTTPS connection. TCP_QUICKACK
  * sends the pending ACK now. */
 static int tls_on_finished(gnutls_session_t session, unsigned htype, unsigned when,
