@@ -93,9 +93,9 @@ int srv_conn_tls(struct MHD_Connection *conn)
 
 /* GnuTLS hook: the client's Finished has been read. The server has nothing to send now (its
  * own Finished went out before, and libmicrohttpd's sessions send no tickets), so the kernel
- * would acknowledge that segment only when its delayed-ACK timer fires; a client that keeps Nagle on (ab, Java's
- * default) holds its request until then: 40 ms on every new HTTPS connection. TCP_QUICKACK
- * sends the pending ACK now. */
+ * would acknowledge that segment only when its delayed-ACK timer fires; a client that keeps
+ * Nagle on (ab, Java's default) holds its request until then: 40 ms on every new HTTPS
+ * connection. TCP_QUICKACK sends the pending ACK now. */
 static int tls_on_finished(gnutls_session_t session, unsigned htype, unsigned when,
                            unsigned incoming, const gnutls_datum_t *msg)
 {
