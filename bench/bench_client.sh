@@ -15,6 +15,8 @@ set -eu
 build=${1:-build}
 case "$build" in /*) ;; *) build="$(pwd)/$build" ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
+bench=bench_client
+. "$here/lib.sh" # free_port, nginx_conf (this script keeps its own temp dir and cleanup)
 client="$build/latlab-client"
 server="$build/latlab-server"
 py=/usr/bin/python3
@@ -31,9 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() {
-	"$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # waits (bounded) until something answers on 127.0.0.1:$1
 wait_port() {
@@ -61,28 +60,13 @@ echo
 echo "-- 1. throughput: 2 KiB static file from nginx, 64 connections, one event loop"
 if command -v nginx >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1; then
 	port=$(free_port)
-	mkdir -p "$tmp/html" "$tmp/ngx"
+	mkdir -p "$tmp/html"
 	"$py" -c "import sys; sys.stdout.write('x' * 2048)" >"$tmp/html/f2k"
 	chmod 755 "$tmp" "$tmp/html" # nginx workers run as another user
 	chmod 644 "$tmp/html/f2k"
-	cat >"$tmp/nginx.conf" <<NGX
-worker_processes 2;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 10000000;
-	client_body_temp_path $tmp/ngx/body;
-	proxy_temp_path $tmp/ngx/proxy;
-	fastcgi_temp_path $tmp/ngx/fastcgi;
-	uwsgi_temp_path $tmp/ngx/uwsgi;
-	scgi_temp_path $tmp/ngx/scgi;
-	server { listen 127.0.0.1:$port; root $tmp/html; }
-}
-NGX
-	nginx -c "$tmp/nginx.conf" -p "$tmp" >/dev/null 2>&1 &
+	nginx_conf "$tmp/ngx" "	keepalive_requests 10000000;
+	server { listen 127.0.0.1:$port; root $tmp/html; }"
+	nginx -c "$tmp/ngx/nginx.conf" -p "$tmp/ngx" >/dev/null 2>&1 &
 	nginx_pid=$!
 	url="http://127.0.0.1:$port/f2k"
 	if wait_port "$port" && [ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 200 ]; then
@@ -131,7 +115,7 @@ PY
 			fi
 		done
 	else
-		echo "nginx did not serve $url: $(cat "$tmp/nginx-error.log" 2>/dev/null)"
+		echo "nginx did not serve $url: $(cat "$tmp/ngx/error.log" 2>/dev/null)"
 		status=1
 	fi
 	kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null

@@ -75,26 +75,10 @@ latency = 0
 size = 2KiB
 INI
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-daemon off;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	proxy_temp_path $tmp/nginx/proxy;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-	scgi_temp_path $tmp/nginx/scgi;
-	server {
+nginx_conf "$tmp/nginx" "	server {
 		listen 127.0.0.1:$nginx_port;
-		location = /r { default_type text/html; return 200 "$body"; }
-	}
-}
-CONF
+		location = /r { default_type text/html; return 200 \"$body\"; }
+	}"
 best_l=0
 best_n=0
 for round in $(seq 1 "$rounds"); do

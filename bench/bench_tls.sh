@@ -73,21 +73,7 @@ size = 2KiB
 INI
 body=$(python3 -c 's = "<p>latlab bench</p>"; print(s + "x" * (2048 - len(s)), end="")')
 nginx_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 2;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log;
-daemon off;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	keepalive_requests 100000000;
-	client_body_temp_path $tmp/nginx/body;
-	proxy_temp_path $tmp/nginx/proxy;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-	scgi_temp_path $tmp/nginx/scgi;
+nginx_conf "$tmp/nginx" "	keepalive_requests 100000000;
 	server {
 		listen 127.0.0.1:$nginx_port ssl;
 		ssl_certificate $tmp/cert.pem;
@@ -95,10 +81,8 @@ http {
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_session_cache off;
 		ssl_session_tickets off;
-		location = /r { default_type text/html; return 200 "$body"; }
-	}
-}
-CONF
+		location = /r { default_type text/html; return 200 \"$body\"; }
+	}"
 
 start_latlab() {
 	rm -f "$tmp/port"

@@ -6,6 +6,9 @@
 #   free_port                 a free loopback TCP port
 #   wait_port_file FILE WHAT  wait (at most 10 s) until FILE has content; else exit 1
 #   stop_pid PID              SIGTERM and wait
+#   nginx_conf DIR HTTP       write DIR/nginx.conf: 2 workers in the foreground, pid, error log
+#                             and temp paths in DIR, no access log, then HTTP (the script's
+#                             own http-level directives and server block)
 
 bench_need() {
 	for tool in "$@"; do
@@ -46,4 +49,24 @@ wait_port_file() {
 stop_pid() {
 	kill -TERM "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
+}
+
+nginx_conf() {
+	mkdir -p "$1"
+	cat >"$1/nginx.conf" <<CONF
+worker_processes 2;
+pid $1/nginx.pid;
+error_log $1/error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	client_body_temp_path $1/body;
+	proxy_temp_path $1/proxy;
+	fastcgi_temp_path $1/fastcgi;
+	uwsgi_temp_path $1/uwsgi;
+	scgi_temp_path $1/scgi;
+$2
+}
+CONF
 }
